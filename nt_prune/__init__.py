@@ -1,0 +1,40 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""nt_prune: randomly pruned layers for neural-tangents.
+
+Pruned layers are ordinary `neural_tangents.stax` layers whose `init_fn` draws
+weights and a random mask, whose `apply_fn` runs the finite pruned network, and
+whose `kernel_fn` gives the exact infinite-width NNGP and NTK.
+"""
+
+__version__ = '0.1.0'
+
+from nt_prune.layers import PrunedConv
+from nt_prune.layers import PrunedDense
+from nt_prune.masking import kept
+from nt_prune.pruned import pruned
+from nt_prune.pruned import SUPPORTED_CONSTRUCTORS
+from nt_prune.rule import PruningRule
+from nt_prune.rule import RESCALE_MODES
+
+__all__ = [
+    'PrunedConv',
+    'PrunedDense',
+    'PruningRule',
+    'RESCALE_MODES',
+    'SUPPORTED_CONSTRUCTORS',
+    'kept',
+    'pruned',
+]

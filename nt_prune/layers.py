@@ -1,0 +1,136 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+r"""`PrunedDense` and `PrunedConv`: thin instances of `nt_prune.pruned`."""
+
+from typing import Optional, Sequence
+
+from neural_tangents import stax
+
+from nt_prune.pruned import Layer
+from nt_prune.pruned import pruned
+
+
+def PrunedDense(
+    out_dim: int,
+    W_std: float = 1.,
+    b_std: Optional[float] = None,
+    batch_axis: int = 0,
+    channel_axis: int = -1,
+    parameterization: str = 'ntk',
+    s: tuple[int, int] = (1, 1),
+    *,
+    sparsity: float,
+    rescale: Optional[str] = 'forward',
+    approximate_input_layer: bool = False,
+) -> Layer:
+  r"""Randomly pruned `stax.Dense`.
+
+  Finite-width layer (NTK parameterization), with `q = 1 - sparsity`,
+  `M_{ij} \sim \mathrm{Bernoulli}(q)`, `W_{ij} \sim \mathcal{N}(0, s_0^2)`,
+  `b_i \sim \mathcal{N}(0, 1)`, fan-in `N`:
+
+    z_i = s_f \sigma_W / \sqrt{N} \sum_j M_{ij} W_{ij} x_j + \sigma_b b_i,
+
+  (standard parameterization: `W_{ij} \sim \mathcal{N}(0, s_0^2 \sigma_W^2/N)`,
+  `z_i = s_f \sum_j M_{ij} W_{ij} x_j + b_i`), where `rescale='forward'` sets
+  `s_f = 1/\sqrt{q}, s_0 = 1`, `'init'` sets `s_f = 1, s_0 = 1/\sqrt{q}`, and
+  `None` sets both to 1.
+
+  Infinite-width kernel rule, with `f_v = q s_f^2 s_0^2`, `f_g = q s_f^2`:
+
+    NNGP: K_z = f_v \sigma_W^2 K_x + \sigma_b^2
+    NTK:  T_z = f_g G + B + f_v \sigma_W^2 T_x
+
+  where `G` is the dense layer's weight-gradient term (`\sigma_W^2 K_x` in NTK,
+  `N K_x` in standard parameterization) and `B` its bias-gradient term. So
+  `'forward'` is the dense kernel exactly, `'init'` has the dense NNGP and the
+  weight-gradient term times `q`, and `None` multiplies every weight term by
+  `q` (in NTK parameterization this is `stax.Dense(W_std=W_std * sqrt(q))`).
+
+  The rule is exact where the fan-in grows with width; on the raw network
+  inputs `kernel_fn` raises unless `approximate_input_layer=True`.
+
+  Args:
+    out_dim: as in `stax.Dense`.
+    W_std: as in `stax.Dense`.
+    b_std: as in `stax.Dense`; biases are never pruned.
+    batch_axis: as in `stax.Dense`.
+    channel_axis: as in `stax.Dense`.
+    parameterization: `'ntk'` or `'standard'`, as in `stax.Dense`.
+    s: as in `stax.Dense`.
+    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    rescale: `'forward'`, `'init'` or `None`.
+    approximate_input_layer: accept the Gaussian approximation on raw inputs.
+
+  Returns:
+    `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
+    `stax.Dense`, with pruned entries of `W` exactly zero.
+  """
+  return pruned(stax.Dense, sparsity=sparsity, rescale=rescale,
+                approximate_input_layer=approximate_input_layer)(
+                    out_dim, W_std, b_std, batch_axis, channel_axis,
+                    parameterization, s)
+
+
+def PrunedConv(
+    out_chan: int,
+    filter_shape: Sequence[int],
+    strides: Optional[Sequence[int]] = None,
+    padding: str = 'VALID',
+    W_std: float = 1.,
+    b_std: Optional[float] = None,
+    dimension_numbers: Optional[tuple[str, str, str]] = None,
+    parameterization: str = 'ntk',
+    s: tuple[int, int] = (1, 1),
+    *,
+    sparsity: float,
+    rescale: Optional[str] = 'forward',
+    approximate_input_layer: bool = False,
+) -> Layer:
+  r"""Randomly pruned `stax.Conv` (any number of spatial dimensions).
+
+  Finite-width layer (NTK parameterization), for output location `a`, filter
+  offsets `r`, input channels `j`, fan-in `N = |filter| * channels`:
+
+    z_{a,i} = s_f \sigma_W / \sqrt{N} \sum_{r,j} M_{rji} W_{rji} x_{a+r,j}
+              + \sigma_b b_i,
+
+  with the mask `M` drawn once per filter entry (shared across locations, like
+  the weight) and `s_f`, `s_0` as in `PrunedDense`. The kernel rule is that of
+  `PrunedDense` with `K_x`, `T_x` replaced by their patch sums, i.e. NT's
+  `stax.Conv` kernel with `f_v`, `f_g` on its weight terms.
+
+  Args:
+    out_chan: as in `stax.Conv`.
+    filter_shape: as in `stax.Conv`.
+    strides: as in `stax.Conv`.
+    padding: `'VALID'`, `'SAME'` or `'CIRCULAR'`, as in `stax.Conv`.
+    W_std: as in `stax.Conv`.
+    b_std: as in `stax.Conv`; biases are never pruned.
+    dimension_numbers: as in `stax.Conv`.
+    parameterization: `'ntk'` or `'standard'`, as in `stax.Conv`.
+    s: as in `stax.Conv`.
+    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    rescale: `'forward'`, `'init'` or `None`.
+    approximate_input_layer: accept the Gaussian approximation on raw inputs.
+
+  Returns:
+    `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
+    `stax.Conv`, with pruned entries of `W` exactly zero.
+  """
+  return pruned(stax.Conv, sparsity=sparsity, rescale=rescale,
+                approximate_input_layer=approximate_input_layer)(
+                    out_chan, filter_shape, strides, padding, W_std, b_std,
+                    dimension_numbers, parameterization, s)

@@ -1,0 +1,181 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""`pruned`: the combinator that turns an NT weight layer into a pruned one.
+
+`pruned(stax.Dense, sparsity=0.9)(512, W_std=1.5)` is an ordinary NT layer
+`(init_fn, apply_fn, kernel_fn)`:
+
+* `init_fn` calls the dense layer's `init_fn` with the same `rng` (so with
+  `sparsity=0` it returns the very parameters of the `stax` layer) and zeroes
+  each weight entry independently with probability `sparsity`, drawing the
+  mask from `rng` as well, so each call (and each `monte_carlo_kernel_fn`
+  sample) gets a fresh mask. Biases are never pruned.
+* `apply_fn` re-applies the mask stored in the zero pattern of `W`
+  (`masking.remask`), applies the forward rescale, and calls the dense
+  layer's `apply_fn`.
+* `kernel_fn` applies the rule of `kernel_rule.py` to NT's own dense kernel.
+
+Like `stax.serial`, the combinator is decorated with `stax.layer` and
+`stax.requires` (it declares the wrapped layer's requirements); masking
+(`mask_constant`) is handled by the wrapped layer, which is
+`stax.supports_masking`, so it is not wrapped a second time.
+"""
+
+import inspect
+import math
+import numbers
+from typing import Any, Callable, Optional
+
+from jax import random
+from neural_tangents import Kernel
+from neural_tangents import stax
+
+from nt_prune import _nt_internals
+from nt_prune import masking
+from nt_prune.input_layer import check_not_on_inputs
+from nt_prune.kernel_rule import pruned_kernel
+from nt_prune.rule import PruningRule
+
+# NT's weight layers that the kernel rule covers, with the names of the
+# pruned layers built from them.
+SUPPORTED_CONSTRUCTORS = {
+    stax.Dense: 'PrunedDense',
+    stax.Conv: 'PrunedConv',
+    stax.ConvTranspose: 'PrunedConvTranspose',
+    stax.ConvLocal: 'PrunedConvLocal',
+}
+
+PARAMETERIZATIONS = ('ntk', 'standard')
+
+# An NT layer `(init_fn, apply_fn, kernel_fn)` (NT's own alias is private).
+Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+
+# Folded into the layer's `rng` to draw the mask, so that the weights are
+# exactly those the dense layer draws from the same `rng`.
+_MASK_SALT = 0x5052554E  # 'PRUN'
+
+
+def _check_nonnegative_real(name: str, value: Any, allow_none: bool) -> None:
+  if value is None and allow_none:
+    return
+  if (isinstance(value, bool) or not isinstance(value, numbers.Real) or
+      not math.isfinite(value) or value < 0):
+    allowed = 'None or ' if allow_none else ''
+    raise ValueError(f'`{name}` must be {allowed}a finite real number >= 0, '
+                     f'got {value!r}.')
+
+
+def _check_layer_arguments(arguments: dict[str, Any], layer_name: str) -> None:
+  """Refuses bad arguments of the wrapped constructor with a clear message."""
+  width_name = next(iter(arguments))  # `out_dim` or `out_chan`.
+  width = arguments[width_name]
+  if (isinstance(width, bool) or not isinstance(width, numbers.Integral) or
+      width < 1):
+    raise ValueError(f'{layer_name}: `{width_name}` must be a positive '
+                     f'integer, got {width!r}.')
+  _check_nonnegative_real('W_std', arguments['W_std'], allow_none=False)
+  _check_nonnegative_real('b_std', arguments['b_std'], allow_none=True)
+  parameterization = arguments['parameterization']
+  if (not isinstance(parameterization, str) or
+      parameterization.lower() not in PARAMETERIZATIONS):
+    raise ValueError(f'{layer_name}: `parameterization` must be one of '
+                     f'{PARAMETERIZATIONS}, got {parameterization!r}.')
+
+
+def pruned(
+    constructor: Callable[..., Layer],
+    *,
+    sparsity: float,
+    rescale: Optional[str] = 'forward',
+    approximate_input_layer: bool = False,
+) -> Callable[..., Layer]:
+  """Returns a constructor of randomly pruned versions of an NT weight layer.
+
+  `pruned(stax.Dense, sparsity=0.9)(512, W_std=1.5)` builds the same layer as
+  `PrunedDense(512, W_std=1.5, sparsity=0.9)`. The returned constructor takes
+  exactly the arguments of `constructor`, and the layer's parameters have the
+  structure of `constructor`'s, `(W, b)`, with pruned entries of `W` exactly 0.
+
+  Args:
+    constructor: one of `stax.Dense`, `stax.Conv`, `stax.ConvTranspose`,
+      `stax.ConvLocal`.
+    sparsity: probability `p` in `[0, 1)` that each weight entry is pruned,
+      independently; `q = 1 - p` is the keep probability. `0` gives exactly the
+      dense layer.
+    rescale: `'forward'` (kept weights times `1/sqrt(q)` in `apply_fn`; the
+      kernels equal the dense layer's), `'init'` (kept weights divided by
+      `sqrt(q)` once in `init_fn`, as the paper's training code does; the NNGP
+      equals the dense one, the NTK's weight-gradient term is multiplied by
+      `q`), or `None` (every weight term of the kernels is multiplied by `q`).
+      See `kernel_rule.py` for the derivation.
+    approximate_input_layer: the kernel of a pruned layer applied to the raw
+      network inputs is not exact (see `input_layer.py`), and `kernel_fn`
+      raises there unless this is `True`.
+
+  Returns:
+    A function with `constructor`'s signature returning
+    `(init_fn, apply_fn, kernel_fn)`.
+
+  Raises:
+    TypeError: if `constructor` is not a supported NT weight layer.
+    ValueError: if `sparsity` is outside `[0, 1)` or `rescale` is unknown.
+  """
+  layer_name = SUPPORTED_CONSTRUCTORS.get(constructor)
+  if layer_name is None:
+    accepted = ', '.join(f'stax.{c.__name__}' for c in SUPPORTED_CONSTRUCTORS)
+    raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
+                    f'{accepted}; got {constructor!r}.')
+  rule = PruningRule(sparsity, rescale)
+  if not isinstance(approximate_input_layer, bool):
+    raise TypeError(f'`approximate_input_layer` must be True or False, got '
+                    f'{approximate_input_layer!r}.')
+  signature = inspect.signature(constructor)
+
+  def pruned_layer(*args, **kwargs):
+    try:
+      bound = signature.bind(*args, **kwargs)
+    except TypeError as e:
+      raise TypeError(f'{layer_name}: {e}; the arguments are those of '
+                      f'stax.{constructor.__name__}{signature}.') from None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    _check_layer_arguments(arguments, layer_name)
+    init_dense, apply_dense, kernel_dense = constructor(**arguments)
+    _, _, kernel_weights = constructor(**{**arguments, 'b_std': None})
+
+    def init_fn(rng, input_shape):
+      output_shape, (W, b) = init_dense(rng, input_shape)
+      mask = masking.draw_mask(random.fold_in(rng, _MASK_SALT), W.shape,
+                               rule.keep_prob)
+      return output_shape, (W * mask * rule.init_scale, b)
+
+    def apply_fn(params, inputs, **kwargs):
+      W, b = params
+      W = masking.remask(W) * rule.forward_scale
+      return apply_dense((W, b), inputs, **kwargs)
+
+    @stax.requires(**_nt_internals.layer_requirements(kernel_dense))
+    def kernel_fn(k: Kernel, **kwargs) -> Kernel:
+      check_not_on_inputs(k, rule, approximate_input_layer, layer_name)
+      return pruned_kernel(k, kernel_dense, kernel_weights, rule, **kwargs)
+
+    return init_fn, apply_fn, kernel_fn
+
+  pruned_layer.__name__ = pruned_layer.__qualname__ = layer_name
+  pruned_layer.__signature__ = signature
+  pruned_layer.__doc__ = (
+      f'`stax.{constructor.__name__}` pruned with sparsity={rule.sparsity}, '
+      f'rescale={rule.rescale!r}; see `nt_prune.pruned`.')
+  return stax.layer(pruned_layer)

@@ -1,0 +1,85 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Finite pruned networks converge to `kernel_fn`, and wrong rules do not.
+
+For every architecture, parameterization, rescale mode, bias and sparsity, the
+empirical NNGP and NTK of `N_NETWORKS` independently initialized finite
+networks (fresh weights and masks each) are averaged and compared with the
+analytic kernel, with the tolerance of `mc_check` (from sample count and
+width). Negative control in the same test: the kernels of the two other
+rescale rules (e.g. forgetting the `q` factor, or applying it to the gradient
+term only) must be rejected by the same tolerance wherever they differ from
+the right one.
+"""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+from jax import random
+from neural_tangents import stax
+
+import mc_check
+import models
+from nt_prune import RESCALE_MODES
+
+N_NETWORKS = 32
+MLP_WIDTH = 256
+CNN_WIDTH = 64
+HIDDEN_LAYERS = 3  # Both architectures have three hidden weight layers.
+
+_GRID = dict(parameterization=['ntk', 'standard'],
+             rescale=list(RESCALE_MODES),
+             bias=[True, False],
+             sparsity=[0.5, 0.9])
+
+
+class MonteCarloTest(parameterized.TestCase):
+
+  def _check(self, build, width, x, **config):
+    init_fn, apply_fn, _ = build(width, **config)
+    samples = mc_check.per_network_kernels(init_fn, apply_fn, x,
+                                           random.PRNGKey(1), N_NETWORKS)
+    result = mc_check.summarize(samples)
+    kernels = {
+        mode: build(width, **{**config, 'rescale': mode})[2](
+            x, None, ('nngp', 'ntk')) for mode in RESCALE_MODES}
+    q = 1. - config['sparsity']
+    for name in ('nngp', 'ntk'):
+      right = getattr(kernels[config['rescale']], name)
+      tol = mc_check.tolerance(result, name, right, HIDDEN_LAYERS, width, q)
+      err = mc_check.rel_err(result.mean[name], right)
+      self.assertLess(err, tol, f'{name}: Monte Carlo error {err:.4f} > '
+                      f'tolerance {tol:.4f}')
+      for mode in RESCALE_MODES:
+        wrong = getattr(kernels[mode], name)
+        if mc_check.rel_err(wrong, right) < 1e-6:
+          continue  # Same kernel (e.g. the NNGP of 'forward' and 'init').
+        wrong_err = mc_check.rel_err(result.mean[name], wrong)
+        self.assertGreater(
+            wrong_err, tol, f'{name}: negative control rescale={mode!r} is '
+            f'not rejected ({wrong_err:.4f} <= {tol:.4f})')
+
+  @parameterized.product(activation=[stax.Relu, stax.Erf], **_GRID)
+  def test_mlp(self, activation, **config):
+    x = random.normal(random.PRNGKey(0), (6, 7))
+    self._check(models.mlp, MLP_WIDTH, x, activation=activation, **config)
+
+  @parameterized.product(**_GRID)
+  def test_cnn(self, **config):
+    x = random.normal(random.PRNGKey(0), (4, 4, 4, 2))
+    self._check(models.cnn, CNN_WIDTH, x, **config)
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,139 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Bad input is refused at construction with a clear, specific error."""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+from neural_tangents import stax
+import numpy as np
+
+import nt_prune
+
+
+class SparsityTest(parameterized.TestCase):
+
+  @parameterized.parameters(1., 1, 1.5, -0.1, -1e-12, float('nan'),
+                            float('inf'), np.float32(1.))
+  def test_out_of_range(self, sparsity):
+    with self.assertRaisesRegex(ValueError, r'`sparsity` must be in \[0, 1\)'):
+      nt_prune.PrunedDense(8, sparsity=sparsity)
+
+  @parameterized.parameters('0.5', None, True, False, ([0.5],), 1j)
+  def test_not_a_number(self, sparsity):
+    with self.assertRaisesRegex(TypeError, r'`sparsity` must be a real number'):
+      nt_prune.PrunedDense(8, sparsity=sparsity)
+
+  def test_sparsity_is_required(self):
+    with self.assertRaisesRegex(TypeError, 'sparsity'):
+      nt_prune.PrunedDense(8)  # pytype: disable=missing-parameter
+
+  @parameterized.parameters(0, 0., 0.5, np.float32(0.25), 0.999)
+  def test_accepted(self, sparsity):
+    nt_prune.PrunedDense(8, sparsity=sparsity)
+    nt_prune.PrunedConv(8, (3, 3), sparsity=sparsity)
+
+
+class RescaleTest(parameterized.TestCase):
+
+  @parameterized.parameters('Forward', 'none', 'None', 'both', 1, True, '')
+  def test_unknown(self, rescale):
+    with self.assertRaisesRegex(
+        ValueError, r"`rescale` must be one of \('forward', 'init', None\), "
+        f'got {rescale!r}'):
+      nt_prune.PrunedDense(8, sparsity=0.5, rescale=rescale)
+
+  @parameterized.parameters('forward', 'init', None)
+  def test_accepted(self, rescale):
+    nt_prune.PrunedDense(8, sparsity=0.5, rescale=rescale)
+
+
+class LayerArgumentsTest(parameterized.TestCase):
+
+  @parameterized.parameters('NTK', 'Standard')
+  def test_parameterization_case_insensitive_like_nt(self, p):
+    nt_prune.PrunedDense(8, parameterization=p, sparsity=0.5)
+
+  @parameterized.parameters('foo', 'mup', None, 1)
+  def test_unknown_parameterization(self, p):
+    for layer in (lambda: nt_prune.PrunedDense(8, parameterization=p,
+                                               sparsity=0.5),
+                  lambda: nt_prune.PrunedConv(8, (2,), parameterization=p,
+                                              sparsity=0.5)):
+      with self.assertRaisesRegex(
+          ValueError, r"`parameterization` must be one of \('ntk', "
+          rf"'standard'\), got {p!r}"):
+        layer()
+
+  @parameterized.parameters(0, -3, 2.5, '8', None)
+  def test_bad_width(self, width):
+    with self.assertRaisesRegex(ValueError, r'PrunedDense: `out_dim` must be '
+                                r'a positive integer'):
+      nt_prune.PrunedDense(width, sparsity=0.5)
+    with self.assertRaisesRegex(ValueError, r'PrunedConv: `out_chan` must be '
+                                r'a positive integer'):
+      nt_prune.PrunedConv(width, (3,), sparsity=0.5)
+
+  @parameterized.parameters(-1., float('nan'), float('inf'), '1', None)
+  def test_bad_W_std(self, w_std):
+    with self.assertRaisesRegex(ValueError, r'`W_std` must be a finite real '
+                                r'number >= 0'):
+      nt_prune.PrunedDense(8, W_std=w_std, sparsity=0.5)
+
+  @parameterized.parameters(-1., float('nan'), '0.1')
+  def test_bad_b_std(self, b_std):
+    with self.assertRaisesRegex(ValueError, r'`b_std` must be None or a '
+                                r'finite real number >= 0'):
+      nt_prune.PrunedConv(8, (3,), b_std=b_std, sparsity=0.5)
+
+  def test_unknown_argument(self):
+    with self.assertRaisesRegex(TypeError, r'PrunedDense: .*W_sd'):
+      nt_prune.pruned(stax.Dense, sparsity=0.5)(8, W_sd=1.)
+
+  def test_what_stax_refuses_is_refused(self):
+    # stax.Conv refuses an unknown padding at construction; so do we.
+    with self.assertRaises(Exception) as stax_error:
+      stax.Conv(8, (3,), padding='REFLECT')
+    with self.assertRaises(type(stax_error.exception)):
+      nt_prune.PrunedConv(8, (3,), padding='REFLECT', sparsity=0.5)
+
+  def test_bad_opt_in(self):
+    with self.assertRaisesRegex(TypeError, r'`approximate_input_layer` must '
+                                r'be True or False'):
+      nt_prune.PrunedDense(8, sparsity=0.5, approximate_input_layer='yes')
+
+
+class CombinatorTest(parameterized.TestCase):
+
+  @parameterized.parameters(stax.Relu, stax.serial, stax.AvgPool,
+                            stax.GlobalSelfAttention, len)
+  def test_refuses_other_constructors(self, constructor):
+    with self.assertRaisesRegex(
+        TypeError, r'`pruned` accepts the neural-tangents weight layers '
+        r'stax.Dense, stax.Conv, stax.ConvTranspose, stax.ConvLocal'):
+      nt_prune.pruned(constructor, sparsity=0.5)
+
+  def test_refuses_a_built_layer(self):
+    with self.assertRaises(TypeError):
+      nt_prune.pruned(stax.Dense(8), sparsity=0.5)
+
+  def test_signature_and_name(self):
+    import inspect  # pylint: disable=g-import-not-at-top
+    layer = nt_prune.pruned(stax.Conv, sparsity=0.5)
+    self.assertEqual(inspect.signature(layer), inspect.signature(stax.Conv))
+    self.assertEqual(layer(8, (3,))[0].__name__, 'PrunedConv')
+
+
+if __name__ == '__main__':
+  absltest.main()
