@@ -31,6 +31,7 @@ from neural_tangents import stax
 
 import mc_check
 import models
+import nt_prune
 from nt_prune import RESCALE_MODES
 
 N_NETWORKS = 32
@@ -79,6 +80,25 @@ class MonteCarloTest(parameterized.TestCase):
   def test_cnn(self, **config):
     x = random.normal(random.PRNGKey(0), (4, 4, 4, 2))
     self._check(models.cnn, CNN_WIDTH, x, **config)
+
+
+  @parameterized.product(constructor=[stax.ConvTranspose, stax.ConvLocal],
+                         rescale=['init', None],
+                         parameterization=['ntk', 'standard'])
+  def test_other_conv_layers(self, constructor, **config):
+    # The rule carries over to NT's other weight layers: check it too.
+    def build(width, *, rescale, parameterization, sparsity=0.5):
+      common = dict(W_std=1.5, b_std=0.1, parameterization=parameterization)
+      layer = nt_prune.pruned(constructor, sparsity=sparsity, rescale=rescale)
+      return stax.serial(
+          stax.Conv(width, (2, 2), **common), stax.Relu(),
+          layer(width, (2, 2), **common), stax.Relu(),
+          layer(width, (2, 2), **common), stax.Relu(),
+          stax.Flatten(),
+          nt_prune.PrunedDense(8, sparsity=sparsity, rescale=rescale,
+                               **common))
+    x = random.normal(random.PRNGKey(0), (4, 4, 4, 2))
+    self._check(build, CNN_WIDTH, x, sparsity=0.5, **config)
 
 
 if __name__ == '__main__':

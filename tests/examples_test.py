@@ -1,0 +1,50 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""The examples run, with their quickest settings, as a user would run them."""
+
+import os
+import subprocess
+import sys
+
+from absl.testing import absltest
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(script, *args):
+  out = subprocess.run([sys.executable, os.path.join(_ROOT, 'examples',
+                                                     script), *args],
+                       capture_output=True, text=True, timeout=900,
+                       cwd=_ROOT)
+  if out.returncode:
+    raise AssertionError(f'{script} failed:\n{out.stderr[-3000:]}')
+  return out.stdout
+
+
+class ExamplesTest(absltest.TestCase):
+
+  def test_quickstart(self):
+    out = _run('quickstart.py', '--widths', '16', '64', '--networks', '2',
+               '--rescale', 'none')
+    self.assertIn("rescale=None", out)
+    self.assertIn('width*q', out)
+    self.assertIn('nt.monte_carlo_kernel_fn', out)
+    rows = [line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ('16', '64')]
+    self.assertLen(rows, 2)
+
+
+if __name__ == '__main__':
+  absltest.main()
