@@ -43,17 +43,17 @@ INSTALL_REQUIRES = [
     'tf2jax==0.3.6',
     'ml_dtypes==0.5.4',
     'frozendict>=2.3.8',
+    # nt_prune.flax: flax.linen twins of the pruned layers.
+    'flax==0.8.4',
+    'optax==0.2.2',
+    'chex==0.1.86',
+    'orbax-checkpoint==0.5.18',
 ]
 
 EXTRAS_REQUIRE = {
-    'flax': ['flax==0.8.4', 'optax==0.2.2', 'chex==0.1.86',
-             'orbax-checkpoint==0.5.18'],
-    'test': ['pytest>=7', 'absl-py>=1.4', 'optax==0.2.2', 'chex==0.1.86',
-             'flax==0.8.4', 'orbax-checkpoint==0.5.18', 'scikit-learn>=1.3',
+    'test': ['pytest>=7', 'absl-py>=1.4', 'scikit-learn>=1.3',
              'matplotlib>=3.7'],
-    'examples': ['optax==0.2.2', 'chex==0.1.86', 'flax==0.8.4',
-                 'orbax-checkpoint==0.5.18', 'scikit-learn>=1.3',
-                 'matplotlib>=3.7', 'absl-py>=1.4'],
+    'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7', 'absl-py>=1.4'],
 }
 
 setuptools.setup(

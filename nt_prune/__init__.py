@@ -27,7 +27,7 @@ from nt_prune.masking import kept
 from nt_prune.pruned import pruned
 from nt_prune.pruned import SUPPORTED_CONSTRUCTORS
 from nt_prune.rule import PruningRule
-from nt_prune.rule import RESCALE_MODES
+from nt_prune.validation import RESCALE_MODES
 
 __all__ = [
     'PrunedConv',

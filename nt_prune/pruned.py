@@ -34,8 +34,6 @@ Like `stax.serial`, the combinator is decorated with `stax.layer` and
 """
 
 import inspect
-import math
-import numbers
 from typing import Any, Callable, Optional
 
 from jax import random
@@ -44,6 +42,7 @@ from neural_tangents import stax
 
 from nt_prune import _nt_internals
 from nt_prune import masking
+from nt_prune import validation
 from nt_prune.input_layer import check_not_on_inputs
 from nt_prune.kernel_rule import pruned_kernel
 from nt_prune.rule import PruningRule
@@ -57,8 +56,6 @@ SUPPORTED_CONSTRUCTORS = {
     stax.ConvLocal: 'PrunedConvLocal',
 }
 
-PARAMETERIZATIONS = ('ntk', 'standard')
-
 # An NT layer `(init_fn, apply_fn, kernel_fn)` (NT's own alias is private).
 Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 
@@ -67,31 +64,13 @@ Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 _MASK_SALT = 0x5052554E  # 'PRUN'
 
 
-def _check_nonnegative_real(name: str, value: Any, allow_none: bool) -> None:
-  if value is None and allow_none:
-    return
-  if (isinstance(value, bool) or not isinstance(value, numbers.Real) or
-      not math.isfinite(value) or value < 0):
-    allowed = 'None or ' if allow_none else ''
-    raise ValueError(f'`{name}` must be {allowed}a finite real number >= 0, '
-                     f'got {value!r}.')
-
-
 def _check_layer_arguments(arguments: dict[str, Any], layer_name: str) -> None:
   """Refuses bad arguments of the wrapped constructor with a clear message."""
   width_name = next(iter(arguments))  # `out_dim` or `out_chan`.
-  width = arguments[width_name]
-  if (isinstance(width, bool) or not isinstance(width, numbers.Integral) or
-      width < 1):
-    raise ValueError(f'{layer_name}: `{width_name}` must be a positive '
-                     f'integer, got {width!r}.')
-  _check_nonnegative_real('W_std', arguments['W_std'], allow_none=False)
-  _check_nonnegative_real('b_std', arguments['b_std'], allow_none=True)
-  parameterization = arguments['parameterization']
-  if (not isinstance(parameterization, str) or
-      parameterization.lower() not in PARAMETERIZATIONS):
-    raise ValueError(f'{layer_name}: `parameterization` must be one of '
-                     f'{PARAMETERIZATIONS}, got {parameterization!r}.')
+  validation.check_width(layer_name, width_name, arguments[width_name])
+  validation.check_std('W_std', arguments['W_std'], allow_none=False)
+  validation.check_std('b_std', arguments['b_std'], allow_none=True)
+  validation.check_parameterization(layer_name, arguments['parameterization'])
 
 
 def pruned(
@@ -138,9 +117,7 @@ def pruned(
     raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
                     f'{accepted}; got {constructor!r}.')
   rule = PruningRule(sparsity, rescale)
-  if not isinstance(approximate_input_layer, bool):
-    raise TypeError(f'`approximate_input_layer` must be True or False, got '
-                    f'{approximate_input_layer!r}.')
+  validation.check_bool('approximate_input_layer', approximate_input_layer)
   signature = inspect.signature(constructor)
 
   def pruned_layer(*args, **kwargs):

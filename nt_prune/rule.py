@@ -33,35 +33,10 @@ are the infinite-width kernel rule derived in `kernel_rule.py`.
 """
 
 import dataclasses
-import math
-import numbers
 from typing import Optional
 
-
-RESCALE_MODES = ('forward', 'init', None)
-
-
-def check_sparsity(sparsity: float) -> float:
-  """Returns `sparsity` as a float, or raises if it is not in `[0, 1)`."""
-  if (isinstance(sparsity, bool) or
-      not isinstance(sparsity, numbers.Real)):
-    raise TypeError(f'`sparsity` must be a real number in [0, 1), got '
-                    f'{sparsity!r} of type {type(sparsity).__name__}.')
-  value = float(sparsity)
-  if math.isnan(value) or not 0. <= value < 1.:
-    raise ValueError(f'`sparsity` must be in [0, 1) (the probability that a '
-                     f'weight is pruned; 1 would prune every weight), got '
-                     f'{sparsity!r}.')
-  return value
-
-
-def check_rescale(rescale: Optional[str]) -> Optional[str]:
-  """Returns `rescale`, or raises if it is not one of `RESCALE_MODES`."""
-  if not any(rescale is m or (isinstance(rescale, str) and rescale == m)
-             for m in RESCALE_MODES):
-    raise ValueError(f'`rescale` must be one of {RESCALE_MODES}, got '
-                     f'{rescale!r}.')
-  return rescale
+from nt_prune.validation import check_rescale
+from nt_prune.validation import check_sparsity
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,6 +45,12 @@ class ExamplesTest(absltest.TestCase):
             if line.split() and line.split()[0] in ('16', '64')]
     self.assertLen(rows, 2)
 
+  def test_flax_pruned_mlp(self):
+    out = _run('flax_pruned_mlp.py', '--quick')
+    self.assertIn('identical zero pattern: True', out)
+    self.assertIn('test accuracy', out)
+    self.assertIn('relative error', out)
+
 
 if __name__ == '__main__':
   absltest.main()

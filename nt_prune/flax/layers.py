@@ -1,0 +1,163 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+r"""flax.linen twins of `nt_prune.PrunedDense` and `nt_prune.PrunedConv`.
+
+Same finite-width equations as the stax layers, with `q = 1 - sparsity`,
+mask `M ~ Bernoulli(q)` drawn once at `init` from the `'params'` rng, fan-in
+`N` (input features, times the filter size for convolutions), and `s_0`, `s_f`
+the init and forward rescale factors of `nt_prune.PruningRule`:
+
+* `parameterization='ntk'`: `kernel ~ N(0, s_0^2)` masked, `bias ~ N(0, 1)`,
+  `y = s_f W_std / sqrt(N) * x @ kernel + b_std * bias`;
+* `parameterization='standard'`: `kernel ~ N(0, s_0^2 W_std^2 / N)` masked,
+  `bias ~ N(0, b_std^2)`, `y = s_f * x @ kernel + bias`.
+
+The mask is the zero pattern of `kernel`, re-applied in `__call__`
+(`nt_prune.masking.remask`), so pruned weights never get a gradient. The
+infinite-width kernel of a network of these modules is that of its stax twin
+(`nt_prune.flax.to_stax`), see `nt_prune.kernel_rule`. `sparsity=0` gives a
+dense NTK-parameterized layer, so whole networks can be written with them.
+"""
+
+import math
+from typing import Optional, Sequence
+
+import flax.linen as nn
+import jax
+from jax import lax
+from jax import numpy as jnp
+from jax import random
+
+from nt_prune import masking
+from nt_prune import validation
+from nt_prune.rule import PruningRule
+
+PADDINGS = ('VALID', 'SAME')
+
+
+class _PrunedLinear(nn.Module):
+  """Shared parameters and equation; subclasses say how to contract."""
+
+  def _validate(self, width_name: str) -> PruningRule:
+    name = type(self).__name__
+    validation.check_width(name, width_name, self.features)
+    validation.check_std('W_std', self.W_std, allow_none=False)
+    validation.check_std('b_std', self.b_std, allow_none=True)
+    validation.check_parameterization(name, self.parameterization)
+    return PruningRule(self.sparsity, self.rescale)
+
+  def _kernel_init(self, rule: PruningRule, fan_in: int):
+    standard = self.parameterization.lower() == 'standard'
+
+    def init(key, shape, dtype=jnp.float32):
+      w_key, mask_key = random.split(key)
+      W = random.normal(w_key, shape, dtype)
+      if standard:
+        W *= self.W_std / fan_in**0.5
+      mask = masking.draw_mask(mask_key, shape, rule.keep_prob)
+      return W * mask * rule.init_scale
+    return init
+
+  def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
+              contract) -> jax.Array:
+    rule = PruningRule(self.sparsity, self.rescale)
+    kernel = self.param('kernel', self._kernel_init(rule, fan_in),
+                        tuple(kernel_shape))
+    y = contract(x, masking.remask(kernel) * rule.forward_scale)
+    standard = self.parameterization.lower() == 'standard'
+    if not standard:
+      y *= self.W_std / fan_in**0.5
+    if self.b_std is not None:
+      bias_std = self.b_std if standard else 1.
+      bias = self.param(
+          'bias', lambda k, s: bias_std * random.normal(k, s),
+          (self.features,))
+      y += bias if standard else self.b_std * bias
+    return y
+
+
+class PrunedDense(_PrunedLinear):
+  """Randomly pruned dense layer; the flax twin of `nt_prune.PrunedDense`.
+
+  Attributes:
+    features: number of output features.
+    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedDense`.
+    W_std: weight standard deviation.
+    b_std: bias standard deviation; `None` means no bias.
+    parameterization: `'ntk'` or `'standard'`.
+  """
+  features: int
+  sparsity: float
+  rescale: Optional[str] = 'forward'
+  W_std: float = 1.
+  b_std: Optional[float] = None
+  parameterization: str = 'ntk'
+
+  def __post_init__(self):
+    self._validate('features')
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    fan_in = x.shape[-1]
+    return self._affine(x, (fan_in, self.features), fan_in,
+                        lambda x, k: x @ k)
+
+
+class PrunedConv(_PrunedLinear):
+  """Randomly pruned convolution (NHWC); the twin of `nt_prune.PrunedConv`.
+
+  Attributes:
+    features: number of output channels.
+    kernel_size: filter shape, one entry per spatial dimension.
+    strides: strides, `None` means 1 in every dimension.
+    padding: `'VALID'` or `'SAME'`.
+    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedConv`.
+    W_std: weight standard deviation.
+    b_std: bias standard deviation; `None` means no bias.
+    parameterization: `'ntk'` or `'standard'`.
+  """
+  features: int
+  kernel_size: Sequence[int]
+  strides: Optional[Sequence[int]] = None
+  padding: str = 'VALID'
+  sparsity: float = None  # Required; checked in `__post_init__`.
+  rescale: Optional[str] = 'forward'
+  W_std: float = 1.
+  b_std: Optional[float] = None
+  parameterization: str = 'ntk'
+
+  def __post_init__(self):
+    self._validate('features')
+    if self.padding not in PADDINGS:
+      raise ValueError(f'PrunedConv: `padding` must be one of {PADDINGS}, '
+                       f'got {self.padding!r}.')
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    n = len(self.kernel_size)
+    spatial = 'HWDEFG'[:n]  # Letters other than N, C, I, O.
+    dims = ('N' + spatial + 'C', spatial + 'IO', 'N' + spatial + 'C')
+    fan_in = x.shape[-1] * math.prod(self.kernel_size)
+    kernel_shape = tuple(self.kernel_size) + (x.shape[-1], self.features)
+    strides = tuple(self.strides) if self.strides else (1,) * n
+
+    def contract(x, k):
+      return lax.conv_general_dilated(x, k, strides, self.padding,
+                                      dimension_numbers=dims)
+    return self._affine(x, kernel_shape, fan_in, contract)
