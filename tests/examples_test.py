@@ -17,8 +17,11 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 from absl.testing import absltest
+
+from nt_prune import diagnostics
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,6 +53,26 @@ class ExamplesTest(absltest.TestCase):
     self.assertIn('identical zero pattern: True', out)
     self.assertIn('test accuracy', out)
     self.assertIn('relative error', out)
+
+  def test_ntk_convergence(self):
+    with tempfile.TemporaryDirectory() as out_dir:
+      out = _run('ntk_convergence.py', '--quick', f'--out_dir={out_dir}')
+      for name in ('results.csv', 'ntk_error_vs_width.png',
+                   'ntk_error_vs_effective_width.png'):
+        self.assertTrue(os.path.getsize(os.path.join(out_dir, name)) > 0)
+      with open(os.path.join(out_dir, 'results.csv')) as f:
+        points = diagnostics.from_csv(f.read())
+    self.assertLen(points, 16)  # 4 quick widths x 4 sparsities.
+    self.assertIn('multiplier', out)
+
+  def test_digits_kernel_regression(self):
+    with tempfile.TemporaryDirectory() as out_dir:
+      out = _run('digits_kernel_regression.py', '--quick',
+                 f'--out_dir={out_dir}')
+      self.assertTrue(os.path.getsize(
+          os.path.join(out_dir, 'digits_accuracy.png')) > 0)
+    self.assertIn('Infinite-width NTK regression', out)
+    self.assertIn('dist. to kernel', out)
 
 
 if __name__ == '__main__':
