@@ -46,11 +46,11 @@ FLAGS = flags.FLAGS
 flags.DEFINE_bool('quick', False, 'About a minute: fewer widths, networks.')
 flags.DEFINE_string('out_dir', 'examples/out/ntk_convergence',
                     'Where to write results.csv and the plots.')
-flags.DEFINE_list('widths', ['64', '128', '256', '512', '1024'],
+flags.DEFINE_list('widths', ['64', '128', '256', '512', '1024', '2048'],
                   'Widths for (b) and (c).')
 flags.DEFINE_list('sparsities', ['0', '0.5', '0.75', '0.9'],
                   'Sparsities for (b) and (c).')
-flags.DEFINE_integer('n_networks', 12, 'Networks per point.')
+flags.DEFINE_integer('n_networks', 16, 'Networks per point.')
 flags.DEFINE_integer('n_inputs', 16, 'Number of inputs.')
 
 

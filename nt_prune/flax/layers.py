@@ -50,33 +50,30 @@ PADDINGS = ('VALID', 'SAME')
 class _PrunedLinear(nn.Module):
   """Shared parameters and equation; subclasses say how to contract."""
 
-  def _validate(self, width_name: str) -> PruningRule:
+  def _validate(self) -> None:
     name = type(self).__name__
-    validation.check_width(name, width_name, self.features)
+    validation.check_width(name, 'features', self.features)
     validation.check_std('W_std', self.W_std, allow_none=False)
     validation.check_std('b_std', self.b_std, allow_none=True)
     validation.check_parameterization(name, self.parameterization)
-    return PruningRule(self.sparsity, self.rescale)
+    PruningRule(self.sparsity, self.rescale)  # Checks sparsity and rescale.
 
-  def _kernel_init(self, rule: PruningRule, fan_in: int):
+  def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
+              contract) -> jax.Array:
+    """`contract(x, kernel)` with the layer's masking, scaling and bias."""
+    rule = PruningRule(self.sparsity, self.rescale)
     standard = self.parameterization.lower() == 'standard'
 
-    def init(key, shape, dtype=jnp.float32):
+    def kernel_init(key, shape, dtype=jnp.float32):
       w_key, mask_key = random.split(key)
       W = random.normal(w_key, shape, dtype)
       if standard:
         W *= self.W_std / fan_in**0.5
       mask = masking.draw_mask(mask_key, shape, rule.keep_prob)
       return W * mask * rule.init_scale
-    return init
 
-  def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
-              contract) -> jax.Array:
-    rule = PruningRule(self.sparsity, self.rescale)
-    kernel = self.param('kernel', self._kernel_init(rule, fan_in),
-                        tuple(kernel_shape))
+    kernel = self.param('kernel', kernel_init, tuple(kernel_shape))
     y = contract(x, masking.remask(kernel) * rule.forward_scale)
-    standard = self.parameterization.lower() == 'standard'
     if not standard:
       y *= self.W_std / fan_in**0.5
     if self.b_std is not None:
@@ -107,7 +104,7 @@ class PrunedDense(_PrunedLinear):
   parameterization: str = 'ntk'
 
   def __post_init__(self):
-    self._validate('features')
+    self._validate()
     super().__post_init__()
 
   @nn.compact
@@ -142,7 +139,7 @@ class PrunedConv(_PrunedLinear):
   parameterization: str = 'ntk'
 
   def __post_init__(self):
-    self._validate('features')
+    self._validate()
     if self.padding not in PADDINGS:
       raise ValueError(f'PrunedConv: `padding` must be one of {PADDINGS}, '
                        f'got {self.padding!r}.')
