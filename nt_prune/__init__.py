@@ -21,6 +21,8 @@ whose `kernel_fn` gives the exact infinite-width NNGP and NTK.
 
 __version__ = '0.1.0'
 
+from nt_prune import diagnostics
+from nt_prune import flax
 from nt_prune.layers import PrunedConv
 from nt_prune.layers import PrunedDense
 from nt_prune.masking import kept
@@ -35,6 +37,8 @@ __all__ = [
     'PruningRule',
     'RESCALE_MODES',
     'SUPPORTED_CONSTRUCTORS',
+    'diagnostics',
+    'flax',
     'kept',
     'pruned',
 ]
