@@ -36,7 +36,6 @@ check can fail.
 import dataclasses
 
 import jax
-from jax import numpy as jnp
 import neural_tangents as nt
 import numpy as np
 
