@@ -67,10 +67,9 @@ _MASK_SALT = 0x5052554E  # 'PRUN'
 def _check_layer_arguments(arguments: dict[str, Any], layer_name: str) -> None:
   """Refuses bad arguments of the wrapped constructor with a clear message."""
   width_name = next(iter(arguments))  # `out_dim` or `out_chan`.
-  validation.check_width(layer_name, width_name, arguments[width_name])
-  validation.check_std('W_std', arguments['W_std'], allow_none=False)
-  validation.check_std('b_std', arguments['b_std'], allow_none=True)
-  validation.check_parameterization(layer_name, arguments['parameterization'])
+  validation.check_layer(layer_name, width_name, arguments[width_name],
+                         arguments['W_std'], arguments['b_std'],
+                         arguments['parameterization'])
 
 
 def pruned(

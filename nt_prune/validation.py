@@ -74,3 +74,12 @@ def check_parameterization(layer_name: str, parameterization: Any) -> str:
 def check_bool(name: str, value: Any) -> None:
   if not isinstance(value, bool):
     raise TypeError(f'`{name}` must be True or False, got {value!r}.')
+
+
+def check_layer(layer_name: str, width_name: str, width: Any, W_std: Any,
+                b_std: Any, parameterization: Any) -> None:
+  """The checks every pruned weight layer (stax or flax) makes."""
+  check_width(layer_name, width_name, width)
+  check_std('W_std', W_std, allow_none=False)
+  check_std('b_std', b_std, allow_none=True)
+  check_parameterization(layer_name, parameterization)

@@ -144,14 +144,8 @@ class FlaxMonteCarloTest(parameterized.TestCase):
     kernels = {m: npf.to_stax(build(1, sparsity=0.5, rescale=m))[2](
         x, None, ('nngp', 'ntk')) for m in nt_prune.RESCALE_MODES}
     hidden = 2 if arch == 'mlp' else 3
-    for name in ('nngp', 'ntk'):
-      right = getattr(kernels[rescale], name)
-      tol = mc_check.tolerance(result, name, right, hidden, width, 0.5)
-      self.assertLess(mc_check.rel_err(result.mean[name], right), tol)
-      for mode in nt_prune.RESCALE_MODES:  # Negative controls.
-        wrong = getattr(kernels[mode], name)
-        if mc_check.rel_err(wrong, right) > 1e-6:
-          self.assertGreater(mc_check.rel_err(result.mean[name], wrong), tol)
+    mc_check.assert_right_rule_only(self, result.mean, result, kernels,
+                                    rescale, hidden, width, 0.5)
 
 
 class FlaxTrainingTest(parameterized.TestCase):

@@ -81,3 +81,34 @@ def tolerance(result: McResult, name: str, analytic, hidden_layers: int,
               width: int, q_min: float) -> float:
   norm = float(np.linalg.norm(np.asarray(analytic, np.float64)))
   return Z_STAT * result.stat_rms[name] / norm + hidden_layers / (q_min * width)
+
+
+def assert_right_rule_only(test, mean: dict, result: McResult,
+                           kernels: dict, rescale, hidden_layers: int,
+                           width: int, q: float) -> None:
+  """`mean` is within tolerance of `kernels[rescale]`, beyond it of the rest.
+
+  Args:
+    test: the `absltest.TestCase`.
+    mean: Monte Carlo mean kernels by name (`'nngp'`, `'ntk'`).
+    result: per-network spread, for the tolerance.
+    kernels: analytic kernels (with `.nngp`, `.ntk`) for every rescale mode.
+    rescale: the right mode.
+    hidden_layers: hidden weight layers, for the width bias.
+    width: network width.
+    q: smallest keep probability in the network.
+  """
+  for name in ('nngp', 'ntk'):
+    right = getattr(kernels[rescale], name)
+    tol = tolerance(result, name, right, hidden_layers, width, q)
+    err = rel_err(mean[name], right)
+    test.assertLess(err, tol, f'{name}: Monte Carlo error {err:.4f} > '
+                    f'tolerance {tol:.4f}')
+    for mode, kernel in kernels.items():
+      wrong = getattr(kernel, name)
+      if rel_err(wrong, right) < 1e-6:
+        continue  # Same kernel (e.g. the NNGP of 'forward' and 'init').
+      wrong_err = rel_err(mean[name], wrong)
+      test.assertGreater(wrong_err, tol, f'{name}: negative control '
+                         f'rescale={mode!r} is not rejected '
+                         f'({wrong_err:.4f} <= {tol:.4f})')

@@ -55,21 +55,9 @@ class MonteCarloTest(parameterized.TestCase):
     kernels = {
         mode: build(width, **{**config, 'rescale': mode})[2](
             x, None, ('nngp', 'ntk')) for mode in RESCALE_MODES}
-    q = 1. - config['sparsity']
-    for name in ('nngp', 'ntk'):
-      right = getattr(kernels[config['rescale']], name)
-      tol = mc_check.tolerance(result, name, right, HIDDEN_LAYERS, width, q)
-      err = mc_check.rel_err(result.mean[name], right)
-      self.assertLess(err, tol, f'{name}: Monte Carlo error {err:.4f} > '
-                      f'tolerance {tol:.4f}')
-      for mode in RESCALE_MODES:
-        wrong = getattr(kernels[mode], name)
-        if mc_check.rel_err(wrong, right) < 1e-6:
-          continue  # Same kernel (e.g. the NNGP of 'forward' and 'init').
-        wrong_err = mc_check.rel_err(result.mean[name], wrong)
-        self.assertGreater(
-            wrong_err, tol, f'{name}: negative control rescale={mode!r} is '
-            f'not rejected ({wrong_err:.4f} <= {tol:.4f})')
+    mc_check.assert_right_rule_only(
+        self, result.mean, result, kernels, config['rescale'], HIDDEN_LAYERS,
+        width, 1. - config['sparsity'])
 
   @parameterized.product(activation=[stax.Relu, stax.Erf], **_GRID)
   def test_mlp(self, activation, **config):

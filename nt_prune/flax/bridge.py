@@ -51,6 +51,7 @@ from neural_tangents import stax
 import numpy as np
 
 import nt_prune
+from nt_prune import masking
 from nt_prune.flax import parameter_free
 from nt_prune.flax.layers import PrunedConv
 from nt_prune.flax.layers import PrunedDense
@@ -159,5 +160,5 @@ def count_pruned(variables: Any) -> tuple[int, int]:
   kernels = [np.asarray(v) for path, v in
              jax.tree_util.tree_flatten_with_path(variables)[0]
              if getattr(path[-1], 'key', None) == 'kernel']
-  return (sum(int((k == 0).sum()) for k in kernels),
+  return (sum(int((~masking.kept(k)).sum()) for k in kernels),
           sum(k.size for k in kernels))

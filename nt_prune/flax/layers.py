@@ -51,11 +51,8 @@ class _PrunedLinear(nn.Module):
   """Shared parameters and equation; subclasses say how to contract."""
 
   def _validate(self) -> None:
-    name = type(self).__name__
-    validation.check_width(name, 'features', self.features)
-    validation.check_std('W_std', self.W_std, allow_none=False)
-    validation.check_std('b_std', self.b_std, allow_none=True)
-    validation.check_parameterization(name, self.parameterization)
+    validation.check_layer(type(self).__name__, 'features', self.features,
+                           self.W_std, self.b_std, self.parameterization)
     PruningRule(self.sparsity, self.rescale)  # Checks sparsity and rescale.
 
   def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
