@@ -14,10 +14,21 @@
 
 """Randomly pruned layers for neural-tangents with exact infinite-width kernels.
 
-`pip install -e .` on a fresh Python 3.11 machine gives a working stack:
-neural-tangents 0.6.5 (its last release) imports TensorFlow, and its default
-empirical NTK breaks from jax 0.4.26 on, while jax <= 0.4.25 needs numpy < 2.
-The pins below are a set measured to work together.
+neural-tangents 0.6.5 (its last release) imports TensorFlow at import and runs
+with jax 0.4.25 up to 0.5.x on Python 3.10 to 3.13; it fails at import from
+jax 0.6.0 on. The ranges below are those measured to work (README,
+"Compatibility"); CI tests the newest set a plain install resolves to and the
+oldest one (`.ci/run`).
+
+Two one-command installs:
+
+* `pip install nt-prune`: the newest stack (jax 0.5.x, numpy 2), any Python
+  3.10 to 3.13. NT's empirical NTK implementations 1 and 2 and
+  `nt_prune.empirical_ntk_fn` work; NT's implementation 3 (structured
+  derivatives) does not, since NT 0.6.5's needs jax <= 0.4.25.
+* `pip install 'nt-prune[structured-derivatives]'`: jax 0.4.25 with numpy
+  1.26, Python 3.10 to 3.12 (jaxlib 0.4.25 has no Python 3.13 wheels), where
+  all three NT implementations work.
 """
 
 import os
@@ -33,27 +44,34 @@ def _version() -> str:
 
 
 INSTALL_REQUIRES = [
-    'jax==0.4.25',
-    'jaxlib==0.4.25',
-    'numpy>=1.26,<2',
+    # neural-tangents 0.6.5 fails at import from jax 0.6.0 on.
+    'jax>=0.4.25,<0.6',
+    'jaxlib>=0.4.25,<0.6',
+    # numpy 2 needs jax >= 0.4.26; `import nt_prune` refuses jax 0.4.25 with
+    # numpy 2 with a clear message (`nt_prune/_version_check.py`).
+    'numpy>=1.26,<3',
     'neural-tangents==0.6.5',
-    # Imported by neural-tangents at import time; pinned so that a future
-    # release that needs numpy >= 2 cannot break the stack.
-    'tensorflow==2.21.0',
-    'tf2jax==0.3.6',
-    'ml_dtypes==0.5.4',
-    'frozendict>=2.3.8',
-    # nt_prune.flax: flax.linen twins of the pruned layers.
-    'flax==0.8.4',
-    'optax==0.2.2',
-    'chex==0.1.86',
-    'orbax-checkpoint==0.5.18',
+    # Imported by neural-tangents at import time; 2.18 is the first release
+    # that supports numpy 2, 2.20 the first with Python 3.13 wheels.
+    'tensorflow>=2.18,<2.22',
+    'tf2jax>=0.3.6',
+    # nt_prune.flax: flax.linen twins of the pruned layers. flax 0.11 needs
+    # jax >= 0.6; the upper bound on optax guards against the same.
+    'flax>=0.8.4,<0.11',
+    'optax>=0.2.2,<0.3',
 ]
 
+# The oldest stack, where NT's empirical NTK implementation 3 (structured
+# derivatives) still works: it fails from jax 0.4.26 on, and jax 0.4.25 needs
+# numpy < 2. jaxlib 0.4.25 has wheels for Python 3.9 to 3.12 only.
+STRUCTURED_DERIVATIVES = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
+
+TEST = ['pytest>=7', 'absl-py>=1.4', 'scikit-learn>=1.3', 'matplotlib>=3.7']
+
 EXTRAS_REQUIRE = {
-    'test': ['pytest>=7', 'absl-py>=1.4', 'scikit-learn>=1.3',
-             'matplotlib>=3.7'],
+    'test': TEST,
     'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7', 'absl-py>=1.4'],
+    'structured-derivatives': STRUCTURED_DERIVATIVES,
 }
 
 setuptools.setup(
@@ -67,11 +85,14 @@ setuptools.setup(
     license='Apache 2.0',
     packages=setuptools.find_packages(exclude=('tests', 'examples',
                                                'benchmarks')),
-    python_requires='>=3.11,<3.12',
+    python_requires='>=3.10,<3.14',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     classifiers=[
+        'Programming Language :: Python :: 3.10',
         'Programming Language :: Python :: 3.11',
+        'Programming Language :: Python :: 3.12',
+        'Programming Language :: Python :: 3.13',
         'License :: OSI Approved :: Apache Software License',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],

@@ -107,10 +107,10 @@ def main():
   print(f'test accuracy: {accuracy(variables, x_test, y_test):.3f} at init, '
         f'{accuracy(trained, x_test, y_test):.3f} after {args.steps} steps')
 
-  mask0 = jax.tree_map(lambda w: np.asarray(w) == 0, variables)
-  mask1 = jax.tree_map(lambda w: np.asarray(w) == 0, trained)
+  mask0 = jax.tree_util.tree_map(lambda w: np.asarray(w) == 0, variables)
+  mask1 = jax.tree_util.tree_map(lambda w: np.asarray(w) == 0, trained)
   pruned1, _ = nt_prune_flax.count_pruned(trained)
-  same = all(jax.tree_util.tree_leaves(jax.tree_map(
+  same = all(jax.tree_util.tree_leaves(jax.tree_util.tree_map(
       lambda a, b: bool(np.array_equal(a, b)), mask0, mask1)))
   print(f'pruned kernel entries: {pruned0}/{total} at init, {pruned1}/{total} '
         f'after training; identical zero pattern: {same}')

@@ -17,12 +17,20 @@
 Pruned layers are ordinary `neural_tangents.stax` layers whose `init_fn` draws
 weights and a random mask, whose `apply_fn` runs the finite pruned network, and
 whose `kernel_fn` gives the exact infinite-width NNGP and NTK.
+
+The flax.linen twins live in `nt_prune.flax`, imported on its own
+(`from nt_prune import flax as npf`), so that flax is loaded only when used.
 """
 
 __version__ = '0.1.0'
 
+# Before anything imports neural-tangents: refuse a jax/numpy combination
+# known to break NT 0.6.5 with one clear message instead of NT's traceback.
+# pylint: disable=g-import-not-at-top,g-bad-import-order
+from nt_prune import _version_check
+_version_check.check_stack(_version_check.installed_versions())
+
 from nt_prune import diagnostics
-from nt_prune import flax
 from nt_prune.layers import PrunedConv
 from nt_prune.layers import PrunedDense
 from nt_prune.masking import kept
@@ -38,7 +46,6 @@ __all__ = [
     'RESCALE_MODES',
     'SUPPORTED_CONSTRUCTORS',
     'diagnostics',
-    'flax',
     'kept',
     'pruned',
 ]

@@ -17,38 +17,44 @@ r"""The infinite-width kernel of a randomly pruned weight layer.
 Finite-width layer (NTK parameterization, `Dense`; `Conv` and its relatives
 are the same with sums over filter patches):
 
-  z_i = s_f W_std / sqrt(n) \sum_j M_ij W_ij x_j + b_std b_i,
+  z_i = c_f W_std / sqrt(n) \sum_j M_ij W_ij x_j + b_std b_i,
 
-with `M_ij ~ Bernoulli(q)` i.i.d., `W_ij ~ N(0, s_0^2)`, `b_i ~ N(0, 1)`,
-where `s_0 = PruningRule.init_scale` and `s_f = PruningRule.forward_scale`.
-(Standard parameterization: `W_ij ~ N(0, s_0^2 W_std^2 / n)`,
-`z_i = s_f \sum_j M_ij W_ij x_j + b_i`.) As the fan-in `n` grows, the masks
+with `M_ij ~ Bernoulli(q)` i.i.d., `W_ij ~ N(0, c_0^2)`, `b_i ~ N(0, 1)`,
+where `c_0 = PruningRule.init_scale` and `c_f = PruningRule.forward_scale`
+(named `c` so as not to clash with NT's `s` argument).
+(Standard parameterization: `W_ij ~ N(0, c_0^2 W_std^2 / n)`,
+`z_i = c_f \sum_j M_ij W_ij x_j + b_i`.) As the fan-in `n` grows, the masks
 average out (law of large numbers), independently of `W`, so
 
   NNGP:  K_z = f_v * W_std^2 K_x  +  b_std^2,
   NTK:   T_z = f_g * G(K_x)  +  B  +  f_v * W_std^2 T_x,
 
 where `G(K_x)` is the dense layer's weight-gradient term (`W_std^2 K_x` in NTK,
-`n K_x` in standard parameterization), `B` its bias-gradient term, and
+`(n / s[0]) K_x` in standard parameterization, as in NT's `Dense` with its
+`s` argument), `B` its bias-gradient term, and
 
-  f_v = q s_f^2 s_0^2   (forward variance and the term carried from below),
-  f_g = q s_f^2         (the layer's own weight gradients).
+  f_v = q c_f^2 c_0^2   (forward variance and the term carried from below),
+  f_g = q c_f^2         (the layer's own weight gradients).
 
 Rescale 'forward' gives f_v = f_g = 1 (the dense kernel), 'init' gives f_v = 1,
 f_g = q, and no rescale f_v = f_g = q.
 
-Since the dense layer's kernel map is affine in its input kernel, we compute
-the rule from NT's own dense layer `D` and its bias-free twin `W` (same
-arguments, `b_std=None`), so that one implementation serves every weight layer
-NT has (`Dense`, `Conv`, `ConvTranspose`, `ConvLocal`):
+Since the dense layer's kernel map is affine in its input kernel, with the
+bias terms constant, linear in `K_x` through the weight terms and linear in
+`T_x` through the carried term, the rule is NT's own dense layer `D` (same
+arguments) applied to a rescaled input kernel:
 
-  K_z = D(K).nngp - (1 - f_v) W(K).nngp                      (also cov1, cov2)
-  T_z = D(K).ntk  - (1 - f_v) W(K).ntk - (f_v - f_g) W(K; T_x = 0).ntk
+  K_z = D(f_v K_x, f_v T_x).nngp                              (also cov1, cov2)
+  T_z = D(f_g K_x, f_v T_x).ntk
 
-`W(K).ntk` is the carried term plus `G`, and `W(K; T_x = 0).ntk` is `G` alone.
+so one implementation serves every weight layer NT has (`Dense`, `Conv`,
+`ConvTranspose`, `ConvLocal`). Nothing is subtracted: every term is computed
+at its own scale, so the kernel is exact to floating-point precision at every
+sparsity (a difference `D(K) - (1 - f_v) W(K)` would lose all precision in
+float32 as `q -> 0`).
 """
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from jax import numpy as jnp
 from neural_tangents import Kernel
@@ -56,14 +62,21 @@ from neural_tangents import Kernel
 from nt_prune.rule import PruningRule
 
 
-def _minus(a, coef: float, b):
-  return None if a is None else a - coef * b
+def _scale(a: Optional[jnp.ndarray], factor: float) -> Optional[jnp.ndarray]:
+  return None if a is None else factor * a
+
+
+def _scaled(k: Kernel, covariance_factor: float, ntk_factor: float) -> Kernel:
+  """`k` with `nngp`, `cov1`, `cov2` and `ntk` multiplied by the factors."""
+  return k.replace(nngp=_scale(k.nngp, covariance_factor),
+                   cov1=_scale(k.cov1, covariance_factor),
+                   cov2=_scale(k.cov2, covariance_factor),
+                   ntk=_scale(k.ntk, ntk_factor))
 
 
 def pruned_kernel(
     k: Kernel,
     dense_kernel_fn: Callable[..., Kernel],
-    weights_kernel_fn: Callable[..., Kernel],
     rule: PruningRule,
     **kwargs: Any,
 ) -> Kernel:
@@ -72,26 +85,15 @@ def pruned_kernel(
   Args:
     k: input `Kernel`.
     dense_kernel_fn: `kernel_fn` of the dense layer with the same arguments.
-    weights_kernel_fn: `kernel_fn` of the same layer without bias.
     rule: sparsity and rescale mode.
-    **kwargs: passed on to both `kernel_fn`s, as NT's combinators do.
+    **kwargs: passed on to `dense_kernel_fn`, as NT's combinators do.
 
   Returns:
     The output `Kernel` of the pruned layer.
   """
-  out = dense_kernel_fn(k, **kwargs)
   f_v, f_g = rule.forward_variance_factor, rule.weight_gradient_factor
-  nngp, cov1, cov2, ntk = out.nngp, out.cov1, out.cov2, out.ntk
-
-  if f_v != 1.:
-    w = weights_kernel_fn(k, **kwargs)
-    nngp = _minus(nngp, 1. - f_v, w.nngp)
-    cov1 = _minus(cov1, 1. - f_v, w.cov1)
-    cov2 = _minus(cov2, 1. - f_v, w.cov2)
-    ntk = _minus(ntk, 1. - f_v, w.ntk)
-
-  if f_g != f_v and ntk is not None:
-    g = weights_kernel_fn(k.replace(ntk=jnp.zeros_like(k.ntk)), **kwargs).ntk
-    ntk = _minus(ntk, f_v - f_g, g)
-
-  return out.replace(nngp=nngp, cov1=cov1, cov2=cov2, ntk=ntk)
+  out = dense_kernel_fn(k if f_v == 1. else _scaled(k, f_v, f_v), **kwargs)
+  if f_g != f_v and k.ntk is not None:
+    ntk = dense_kernel_fn(_scaled(k, f_g, f_v), **kwargs).ntk
+    out = out.replace(ntk=ntk)
+  return out

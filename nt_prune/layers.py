@@ -38,24 +38,24 @@ def PrunedDense(
   r"""Randomly pruned `stax.Dense`.
 
   Finite-width layer (NTK parameterization), with `q = 1 - sparsity`,
-  `M_{ij} \sim \mathrm{Bernoulli}(q)`, `W_{ij} \sim \mathcal{N}(0, s_0^2)`,
+  `M_{ij} \sim \mathrm{Bernoulli}(q)`, `W_{ij} \sim \mathcal{N}(0, c_0^2)`,
   `b_i \sim \mathcal{N}(0, 1)`, fan-in `N`:
 
-    z_i = s_f \sigma_W / \sqrt{N} \sum_j M_{ij} W_{ij} x_j + \sigma_b b_i,
+    z_i = c_f \sigma_W / \sqrt{N} \sum_j M_{ij} W_{ij} x_j + \sigma_b b_i,
 
-  (standard parameterization: `W_{ij} \sim \mathcal{N}(0, s_0^2 \sigma_W^2/N)`,
-  `z_i = s_f \sum_j M_{ij} W_{ij} x_j + b_i`), where `rescale='forward'` sets
-  `s_f = 1/\sqrt{q}, s_0 = 1`, `'init'` sets `s_f = 1, s_0 = 1/\sqrt{q}`, and
+  (standard parameterization: `W_{ij} \sim \mathcal{N}(0, c_0^2 \sigma_W^2/N)`,
+  `z_i = c_f \sum_j M_{ij} W_{ij} x_j + b_i`), where `rescale='forward'` sets
+  `c_f = 1/\sqrt{q}, c_0 = 1`, `'init'` sets `c_f = 1, c_0 = 1/\sqrt{q}`, and
   `None` sets both to 1.
 
-  Infinite-width kernel rule, with `f_v = q s_f^2 s_0^2`, `f_g = q s_f^2`:
+  Infinite-width kernel rule, with `f_v = q c_f^2 c_0^2`, `f_g = q c_f^2`:
 
     NNGP: K_z = f_v \sigma_W^2 K_x + \sigma_b^2
     NTK:  T_z = f_g G + B + f_v \sigma_W^2 T_x
 
   where `G` is the dense layer's weight-gradient term (`\sigma_W^2 K_x` in NTK,
-  `N K_x` in standard parameterization) and `B` its bias-gradient term. So
-  `'forward'` is the dense kernel exactly, `'init'` has the dense NNGP and the
+  `(N / s[0]) K_x` in standard parameterization, with NT's `s` argument)
+  and `B` its bias-gradient term. So `'forward'` is the dense kernel exactly, `'init'` has the dense NNGP and the
   weight-gradient term times `q`, and `None` multiplies every weight term by
   `q` (in NTK parameterization this is `stax.Dense(W_std=W_std * sqrt(q))`).
 
@@ -104,11 +104,11 @@ def PrunedConv(
   Finite-width layer (NTK parameterization), for output location `a`, filter
   offsets `r`, input channels `j`, fan-in `N = |filter| * channels`:
 
-    z_{a,i} = s_f \sigma_W / \sqrt{N} \sum_{r,j} M_{rji} W_{rji} x_{a+r,j}
+    z_{a,i} = c_f \sigma_W / \sqrt{N} \sum_{r,j} M_{rji} W_{rji} x_{a+r,j}
               + \sigma_b b_i,
 
   with the mask `M` drawn once per filter entry (shared across locations, like
-  the weight) and `s_f`, `s_0` as in `PrunedDense`. The kernel rule is that of
+  the weight) and `c_f`, `c_0` as in `PrunedDense`. The kernel rule is that of
   `PrunedDense` with `K_x`, `T_x` replaced by their patch sums, i.e. NT's
   `stax.Conv` kernel with `f_v`, `f_g` on its weight terms.
 

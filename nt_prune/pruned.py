@@ -129,7 +129,6 @@ def pruned(
     arguments = dict(bound.arguments)
     _check_layer_arguments(arguments, layer_name)
     init_dense, apply_dense, kernel_dense = constructor(**arguments)
-    _, _, kernel_weights = constructor(**{**arguments, 'b_std': None})
 
     def init_fn(rng, input_shape):
       output_shape, (W, b) = init_dense(rng, input_shape)
@@ -145,7 +144,7 @@ def pruned(
     @stax.requires(**_nt_internals.layer_requirements(kernel_dense))
     def kernel_fn(k: Kernel, **kwargs) -> Kernel:
       check_not_on_inputs(k, rule, approximate_input_layer, layer_name)
-      return pruned_kernel(k, kernel_dense, kernel_weights, rule, **kwargs)
+      return pruned_kernel(k, kernel_dense, rule, **kwargs)
 
     return init_fn, apply_fn, kernel_fn
 

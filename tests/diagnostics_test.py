@@ -22,6 +22,7 @@ from neural_tangents import stax
 import numpy as np
 
 from nt_prune import diagnostics
+import mc_check
 import models
 
 _X = random.normal(random.PRNGKey(0), (5, 6))
@@ -35,6 +36,8 @@ def _build(width, sparsity, rescale='forward'):
 class KernelConvergenceTest(absltest.TestCase):
 
   def test_error_decreases_with_width(self):
+    # 1/sqrt(width) scaling: each 4x in width halves the error, far beyond
+    # the spread of 8 networks.
     points = diagnostics.kernel_convergence(
         _build, _X, widths=[16, 64, 256], sparsities=[0., 0.75],
         n_networks=8, key=random.PRNGKey(1), progress=None)
@@ -42,10 +45,18 @@ class KernelConvergenceTest(absltest.TestCase):
       errs = [p.ntk_rel_err_mean for p in points if p.sparsity == sparsity]
       self.assertLess(errs[1], errs[0])
       self.assertLess(errs[2], errs[1])
-    # Effective width: the pruned error at width 256 exceeds the dense one.
-    by = {(p.width, p.sparsity): p for p in points}
-    self.assertGreater(by[256, 0.75].ntk_rel_err_mean,
-                       by[256, 0.].ntk_rel_err_mean)
+
+  def test_pruned_network_is_farther_from_its_limit(self):
+    # Effective width: at the same width, sparsity 0.9 (width * q = 25.6) is
+    # farther from its limit than the dense network. The difference of the
+    # means must exceed Z_STAT standard errors of that difference, so a
+    # sparsity that did not matter would fail.
+    dense, pruned = diagnostics.kernel_convergence(
+        _build, _X, widths=[256], sparsities=[0., 0.9], n_networks=32,
+        key=random.PRNGKey(2), progress=None)
+    sem = np.hypot(dense.ntk_rel_err_sem, pruned.ntk_rel_err_sem)
+    self.assertGreater(pruned.ntk_rel_err_mean - dense.ntk_rel_err_mean,
+                       mc_check.Z_STAT * sem)
 
   def test_sparsity_zero_matches_a_direct_computation(self):
     key = random.PRNGKey(3)

@@ -30,6 +30,7 @@ import numpy as np
 
 import models
 import nt_prune
+import nt_support
 from nt_prune.rule import PruningRule
 
 _ARCHS = {
@@ -45,8 +46,8 @@ def reference_ntk(arch, width, params, x, sparsity, rescale,
   build, _, pruned_idx = _ARCHS[arch]
   _, dense_apply, _ = build(width, sparsity=None,
                             parameterization=parameterization)
-  s_f = PruningRule(sparsity, rescale).forward_scale
-  dense_params = [(p[0] * s_f, p[1]) if i in pruned_idx else p
+  c_f = PruningRule(sparsity, rescale).forward_scale
+  dense_params = [(p[0] * c_f, p[1]) if i in pruned_idx else p
                   for i, p in enumerate(params)]
   jac = jax.jacobian(dense_apply)(dense_params, x)  # leaves: (N, out, *p).
   ntk = 0.
@@ -55,8 +56,8 @@ def reference_ntk(arch, width, params, x, sparsity, rescale,
       if leaf is None:
         continue
       if i in pruned_idx and leaf_idx == 0:
-        # d out / d W = s_f * (d dense_out / d W_eff) on kept weights, 0 else.
-        jleaf = jleaf * (nt_prune.kept(leaf) * s_f)
+        # d out / d W = c_f * (d dense_out / d W_eff) on kept weights, 0 else.
+        jleaf = jleaf * (nt_prune.kept(leaf) * c_f)
       jflat = jleaf.reshape(jleaf.shape[:2] + (-1,))
       ntk += jnp.einsum('iap,jap->ij', jflat, jflat)
   return ntk / jac[0][0].shape[1]  # NT averages the trace over outputs.
@@ -67,9 +68,12 @@ class EmpiricalNtkTest(parameterized.TestCase):
   @parameterized.product(arch=list(_ARCHS),
                          parameterization=['ntk', 'standard'],
                          rescale=list(nt_prune.RESCALE_MODES),
-                         sparsity=[0.5, 0.9])
+                         sparsity=[0.5, 0.9],
+                         implementation=list(nt.NtkImplementation))
   def test_implementations_agree_with_reference(self, arch, parameterization,
-                                                rescale, sparsity):
+                                                rescale, sparsity,
+                                                implementation):
+    nt_support.skip_unless_nt_runs(self, implementation)
     build, shape, _ = _ARCHS[arch]
     width = 16
     init_fn, apply_fn, _ = build(width, sparsity=sparsity, rescale=rescale,
@@ -78,11 +82,10 @@ class EmpiricalNtkTest(parameterized.TestCase):
     _, params = init_fn(random.PRNGKey(1), x.shape)
     ref = reference_ntk(arch, width, params, x, sparsity, rescale,
                         parameterization)
-    for implementation in nt.NtkImplementation:
-      ntk = nt.empirical_ntk_fn(apply_fn, implementation=implementation)(
-          x, None, params)
-      np.testing.assert_allclose(ntk, ref, rtol=2e-5, atol=2e-5 * float(
-          jnp.max(jnp.abs(ref))), err_msg=str(implementation))
+    ntk = nt.empirical_ntk_fn(apply_fn, implementation=implementation)(
+        x, None, params)
+    np.testing.assert_allclose(ntk, ref, rtol=2e-5, atol=2e-5 * float(
+        jnp.max(jnp.abs(ref))))
 
   def test_reference_sees_pruning(self):
     # Negative control: counting pruned weights (the dense network's NTK at
@@ -96,18 +99,21 @@ class EmpiricalNtkTest(parameterized.TestCase):
     self.assertGreater(float(jnp.linalg.norm(dense - pruned) /
                              jnp.linalg.norm(pruned)), 0.5)
 
-  def test_default_implementation_on_wide_layers(self):
-    # NT's default (structured derivatives) must not fall back to dense
-    # |W| x |W| Jacobians on the re-masking (see masking.py): on 512-wide
-    # layers that would need ~256 GB.
+  def test_structured_derivatives_on_wide_layers(self):
+    # NT's implementation 3 (structured derivatives, its fastest) must not
+    # fall back to dense |W| x |W| Jacobians on the re-masking (see
+    # masking.py): on 512-wide layers that would need ~256 GB.
+    nt_support.skip_unless_nt_runs(self, nt_support.STRUCTURED_DERIVATIVES)
     init_fn, apply_fn, _ = models.mlp(512, sparsity=0.9, out_dim=1)
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    default = nt.empirical_ntk_fn(apply_fn)(x, None, params)
+    structured = nt.empirical_ntk_fn(
+        apply_fn, implementation=nt_support.STRUCTURED_DERIVATIVES)(
+            x, None, params)
     jac = nt.empirical_ntk_fn(
         apply_fn, implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION)(
             x, None, params)
-    np.testing.assert_allclose(default, jac, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(structured, jac, rtol=1e-4, atol=1e-4)
 
 
 if __name__ == '__main__':

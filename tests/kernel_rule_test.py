@@ -57,7 +57,7 @@ class DenseEquivalenceTest(parameterized.TestCase):
           stax_layer, sparsity=0., rescale=rescale)(*args, **kwargs))
       _, p_dense = dense[0](random.PRNGKey(3), x.shape)
       _, p_pruned = pruned[0](random.PRNGKey(3), x.shape)
-      jax.tree_map(np.testing.assert_array_equal, p_pruned, p_dense)
+      jax.tree_util.tree_map(np.testing.assert_array_equal, p_pruned, p_dense)
       np.testing.assert_array_equal(pruned[1](p_dense, x),
                                     dense[1](p_dense, x))
       for get in ('nngp', 'ntk'):
@@ -101,11 +101,17 @@ class DenseEquivalenceTest(parameterized.TestCase):
 
 
 class DenseFormulaTest(parameterized.TestCase):
-  """`PrunedDense` on hidden units against the rule written out by hand."""
+  """`PrunedDense` on hidden units against the rule written out by hand.
+
+  The hand formula is evaluated in float64; the layer's float32 kernel must
+  match it to float32 precision at every sparsity, down to `q = 1e-8`, where a
+  rule computed by subtraction (`D - (1 - q) W`) loses every digit.
+  """
 
   @parameterized.product(parameterization=['ntk', 'standard'],
                          rescale=list(nt_prune.RESCALE_MODES),
-                         b_std=[None, 0.2], sparsity=[0.5, 0.9])
+                         b_std=[None, 0.2],
+                         sparsity=[0.5, 0.9, 1 - 1e-5, 1 - 1e-7, 1 - 1e-8])
   def test_formula(self, parameterization, rescale, b_std, sparsity):
     width, W_std = 24, 1.4
     x = random.normal(random.PRNGKey(0), (5, 3))
@@ -113,6 +119,7 @@ class DenseFormulaTest(parameterized.TestCase):
                                     parameterization=parameterization),
                          stax.Erf())
     k_in = prefix[2](x, None, ('nngp', 'ntk'))
+    nngp_in, ntk_in = (np.asarray(k, np.float64) for k in k_in)
     k_out = stax.serial(prefix, nt_prune.PrunedDense(
         7, W_std, b_std, parameterization=parameterization,
         sparsity=sparsity, rescale=rescale))[2](x, None, ('nngp', 'ntk'))
@@ -122,16 +129,18 @@ class DenseFormulaTest(parameterized.TestCase):
     f_g = 1. if rescale == 'forward' else q  # the layer's own weight gradient
     bias_var = 0. if b_std is None else b_std**2
     if parameterization == 'ntk':
-      grad_w = W_std**2 * k_in.nngp
+      grad_w = W_std**2 * nngp_in
       grad_b = bias_var
     else:
-      grad_w = width * k_in.nngp  # fan-in times the input covariance.
+      grad_w = width * nngp_in  # fan-in times the input covariance.
       grad_b = 0. if b_std is None else 1.
-    nngp = f_v * W_std**2 * k_in.nngp + bias_var
-    ntk = f_g * grad_w + grad_b + f_v * W_std**2 * k_in.ntk
-    # float32 round-off: entries are O(1).
-    np.testing.assert_allclose(k_out.nngp, nngp, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(k_out.ntk, ntk, rtol=1e-5, atol=1e-6)
+    nngp = f_v * W_std**2 * nngp_in + bias_var
+    ntk = f_g * grad_w + grad_b + f_v * W_std**2 * ntk_in
+    # float32 round-off relative to the kernel's own scale (a few ulp per
+    # operation); entries may be as small as q = 1e-8.
+    for got, want in ((k_out.nngp, nngp), (k_out.ntk, ntk)):
+      np.testing.assert_allclose(got, want, rtol=1e-5,
+                                 atol=1e-6 * np.abs(want).max())
 
 
 class KernelFnOptionsTest(parameterized.TestCase):
@@ -185,9 +194,9 @@ class KernelFnOptionsTest(parameterized.TestCase):
       self.assertIn('diagonal_spatial', str(e))
       return
     got = jitted(x1, x2, get=get, **kwargs)
-    jax.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5,
-                                                         atol=1e-7),
-                 got, want)
+    jax.tree_util.tree_map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
+        got, want)
 
   def test_64_bit(self):
     x = random.normal(random.PRNGKey(0), (3, 5, 5, 2))

@@ -37,8 +37,8 @@ _X_TEST = random.normal(random.PRNGKey(2), (4, 7))
 
 
 def _assert_trees_close(a, b, rtol=1e-5, atol=1e-6):
-  jax.tree_map(lambda u, v: np.testing.assert_allclose(u, v, rtol=rtol,
-                                                       atol=atol), a, b)
+  jax.tree_util.tree_map(
+      lambda u, v: np.testing.assert_allclose(u, v, rtol=rtol, atol=atol), a, b)
 
 
 class MonteCarloKernelFnTest(parameterized.TestCase):
@@ -138,8 +138,8 @@ class LinearizeTest(absltest.TestCase):
     np.testing.assert_allclose(f_lin(params, _X), apply_fn(params, _X),
                                rtol=1e-5, atol=1e-6)
     # A small step along kept weights: linear model agrees to first order.
-    delta = jax.tree_map(lambda p: 1e-3 * p, params)
-    moved = jax.tree_map(lambda p, d: p + d, params, delta)
+    delta = jax.tree_util.tree_map(lambda p: 1e-3 * p, params)
+    moved = jax.tree_util.tree_map(lambda p, d: p + d, params, delta)
     diff_lin = f_lin(moved, _X) - apply_fn(params, _X)
     diff = apply_fn(moved, _X) - apply_fn(params, _X)
     self.assertLess(float(jnp.linalg.norm(diff_lin - diff)),

@@ -16,13 +16,13 @@ r"""flax.linen twins of `nt_prune.PrunedDense` and `nt_prune.PrunedConv`.
 
 Same finite-width equations as the stax layers, with `q = 1 - sparsity`,
 mask `M ~ Bernoulli(q)` drawn once at `init` from the `'params'` rng, fan-in
-`N` (input features, times the filter size for convolutions), and `s_0`, `s_f`
+`N` (input features, times the filter size for convolutions), and `c_0`, `c_f`
 the init and forward rescale factors of `nt_prune.PruningRule`:
 
-* `parameterization='ntk'`: `kernel ~ N(0, s_0^2)` masked, `bias ~ N(0, 1)`,
-  `y = s_f W_std / sqrt(N) * x @ kernel + b_std * bias`;
-* `parameterization='standard'`: `kernel ~ N(0, s_0^2 W_std^2 / N)` masked,
-  `bias ~ N(0, b_std^2)`, `y = s_f * x @ kernel + bias`.
+* `parameterization='ntk'`: `kernel ~ N(0, c_0^2)` masked, `bias ~ N(0, 1)`,
+  `y = c_f W_std / sqrt(N) * x @ kernel + b_std * bias`;
+* `parameterization='standard'`: `kernel ~ N(0, c_0^2 W_std^2 / N)` masked,
+  `bias ~ N(0, b_std^2)`, `y = c_f * x @ kernel + bias`.
 
 The mask is the zero pattern of `kernel`, re-applied in `__call__`
 (`nt_prune.masking.remask`), so pruned weights never get a gradient. The
