@@ -12,10 +12,10 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The only two places where nt_prune touches neural-tangents internals.
+"""The only places where nt_prune touches neural-tangents internals.
 
-The stack is pinned to neural-tangents 0.6.5 (`setup.py`), and
-`tests/nt_internals_test.py` checks both touches against it.
+The stack requires neural-tangents 0.6.5 (`setup.py`), and
+`tests/nt_internals_test.py` checks every touch against it.
 
 1. `layer_requirements`: a layer combinator must declare the input
    requirements of the layer it wraps, exactly as `stax.serial` does with the
@@ -32,12 +32,35 @@ The stack is pinned to neural-tangents 0.6.5 (`setup.py`), and
    NT's own check comes alive: `stax.Dropout(mode='train')` applied directly
    to the inputs now raises NT's "Dropout cannot be applied to the input
    layer." in `kernel_fn`.
+
+3. `install_input_flag_rules`: the rest of NT's layers must propagate
+   `is_input` by the math, which in 0.6.5 they do not:
+
+   * a layer with parameters gives a Gaussian output whose width grows, so it
+     resets the flag. `Dense` and the convolutions do; `GlobalSelfAttention`
+     carries its input's flag, which would refuse a pruned layer after
+     attention as if it were on the raw inputs;
+   * `FanInSum`, `FanInProd` and `FanInConcat` copy the flag of branch 0
+     only. The rule: `FanInSum` and `FanInProd` need branches of equal shape,
+     so if any branch is the raw inputs the channel count stays the input
+     dimension, and the result is raw-input-like if *any* branch is;
+     `FanInConcat` adds channel counts, which grow if any branch's do, so the
+     result is raw-input-like only if *all* branches are.
+
+   We wrap these constructors in `neural_tangents.stax` (and in NT's private
+   modules that define them) so that their `kernel_fn` sets the flag by that
+   rule. Layers built before `import nt_prune` keep NT's behaviour; nt_prune
+   is imported with neural-tangents in practice, and the upstream fix
+   (CONTRIBUTING.md) removes the wrappers.
 """
 
 import functools
 from typing import Any, Callable, Mapping
 
 from neural_tangents import Kernel
+from neural_tangents import stax
+from neural_tangents._src.stax import branching as _nt_branching
+from neural_tangents._src.stax import linear as _nt_linear
 from neural_tangents._src.stax import requirements as _nt_requirements
 
 
@@ -69,3 +92,56 @@ def install_input_kernel_marker() -> None:
 
 def input_kernel_marker_installed() -> bool:
   return getattr(_nt_requirements._inputs_to_kernel, _MARKER, False)  # pylint: disable=protected-access
+
+
+def _combined(rule: Callable[[Any], bool]) -> Callable[[Kernel, Any], Kernel]:
+  return lambda out, ks: out.replace(is_input=rule(k.is_input for k in ks))
+
+
+# Constructor name -> (NT's private module defining it, how its kernel_fn's
+# output flag follows from its input kernel(s)).
+_FLAG_RULES = {
+    'GlobalSelfAttention': (_nt_linear,
+                            lambda out, k: out.replace(is_input=False)),
+    'FanInSum': (_nt_branching, _combined(any)),
+    'FanInProd': (_nt_branching, _combined(any)),
+    'FanInConcat': (_nt_branching, _combined(all)),
+}
+
+
+def _with_flag_rule(constructor: Callable[..., Any],
+                    rule: Callable[[Kernel, Any], Kernel]) -> Callable[..., Any]:
+  """`constructor` whose layers' `kernel_fn` sets `is_input` by `rule`."""
+
+  @functools.wraps(constructor)
+  def wrapped(*args, **kwargs):
+    init_fn, apply_fn, kernel_fn = constructor(*args, **kwargs)
+
+    @functools.wraps(kernel_fn)  # Keeps NT's requirements (an attribute).
+    def flagged_kernel_fn(k, *rest, **kw):
+      out = kernel_fn(k, *rest, **kw)
+      # Inside `serial`/`parallel` NT passes `Kernel`s; called on arrays the
+      # layer returns the requested kernels, which carry no flag.
+      return rule(out, k) if isinstance(out, Kernel) else out
+
+    return init_fn, apply_fn, flagged_kernel_fn
+
+  setattr(wrapped, _MARKER, True)
+  return wrapped
+
+
+def install_input_flag_rules() -> None:
+  """Makes NT's layers propagate `is_input` by the math (idempotent)."""
+  for name, (module, rule) in _FLAG_RULES.items():
+    original = getattr(module, name)
+    if getattr(original, _MARKER, False):
+      continue
+    wrapped = _with_flag_rule(original, rule)
+    setattr(module, name, wrapped)
+    setattr(stax, name, wrapped)
+
+
+def input_flag_rules_installed() -> bool:
+  return all(getattr(getattr(stax, name), _MARKER, False) and
+             getattr(module, name) is getattr(stax, name)
+             for name, (module, _) in _FLAG_RULES.items())

@@ -52,7 +52,24 @@ def _on_inputs(approx=False):
           stax.FanInSum()), _X_FLAT),
       'other_combinator': (nt_prune.pruned(stax.ConvLocal, **p)(4, (2, 2)),
                            _X_IMG),
+      # FanInProd: equal shapes, so the channel count stays the input
+      # dimension if any branch is the raw inputs, whatever the order.
+      'prod_input_branch_second': (_fan_in(stax.FanInProd, _hidden_branch(),
+                                           stax.Identity(), p), _X_FLAT),
+      'prod_input_branch_first': (_fan_in(stax.FanInProd, stax.Identity(),
+                                          _hidden_branch(), p), _X_FLAT),
+      'concat_of_inputs': (_fan_in(stax.FanInConcat, stax.Identity(),
+                                   stax.Flatten(), p), _X_FLAT),
   }
+
+
+def _hidden_branch():
+  return stax.serial(stax.Dense(16), stax.Relu(), stax.Dense(7))
+
+
+def _fan_in(fan_in, branch0, branch1, pruned_kwargs):
+  return stax.serial(stax.FanOut(2), stax.parallel(branch0, branch1),
+                     fan_in(), nt_prune.PrunedDense(4, **pruned_kwargs))
 
 
 def _hidden():
@@ -75,6 +92,17 @@ def _hidden():
           stax.Dense(16), stax.FanOut(2),
           stax.parallel(stax.Relu(), stax.Erf()), stax.FanInConcat(),
           nt_prune.PrunedDense(4, **p)), _X_FLAT),
+      # A layer with parameters gives a Gaussian of growing width, whatever
+      # NT 0.6.5's flag says (GlobalSelfAttention carries its input's).
+      'after_attention': (stax.serial(
+          stax.GlobalSelfAttention(8, 8, 8, 2), stax.Relu(),
+          nt_prune.PrunedDense(4, **p)), _X_IMG.reshape((3, 12, 6))),
+      # FanInConcat: channel counts add up and grow if any branch's does,
+      # whatever the branches' order.
+      'concat_hidden_first': (_fan_in(stax.FanInConcat, _hidden_branch(),
+                                      stax.Identity(), p), _X_FLAT),
+      'concat_hidden_second': (_fan_in(stax.FanInConcat, stax.Identity(),
+                                       _hidden_branch(), p), _X_FLAT),
       'sparsity_zero_first': (stax.serial(
           nt_prune.PrunedDense(16, sparsity=0.), stax.Relu(),
           nt_prune.PrunedDense(4, **p)), _X_FLAT),

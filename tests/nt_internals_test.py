@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The two places nt_prune touches NT internals (see `_nt_internals.py`)."""
+"""The places nt_prune touches NT internals (see `_nt_internals.py`)."""
 
 from absl.testing import absltest
 import neural_tangents as nt
@@ -64,6 +64,57 @@ class InputMarkerTest(absltest.TestCase):
           _X, None, 'nngp')
     stax.serial(stax.Dense(4), stax.Dropout(0.5, mode='train'))[2](
         _X, None, 'nngp')
+
+
+def _fan_in(fan_in, first_is_input):
+  hidden = stax.serial(stax.Conv(2, (1, 1)), stax.Relu())
+  branches = (stax.Identity(), hidden) if first_is_input else (
+      hidden, stax.Identity())
+  return stax.serial(stax.FanOut(2), stax.parallel(*branches), fan_in())
+
+
+class InputFlagRulesTest(absltest.TestCase):
+
+  def test_pinned_nt_reads_branch_zero_only(self):
+    # Why the rules exist: NT 0.6.5's own FanInConcat copies the flag of
+    # branch 0, so the verdict depends on the order of the branches.
+    original = stax.FanInConcat.__wrapped__
+    for first_is_input in (True, False):
+      hidden = stax.serial(stax.Conv(2, (1, 1)), stax.Relu())
+      branches = (stax.Identity(), hidden) if first_is_input else (
+          hidden, stax.Identity())
+      net = stax.serial(stax.FanOut(2), stax.parallel(*branches), original())
+      self.assertEqual(net[2](_X, None, 'is_input'), first_is_input)
+
+  def test_installed_on_import_and_idempotent(self):
+    self.assertTrue(_nt_internals.input_flag_rules_installed())
+    patched = stax.FanInConcat
+    _nt_internals.install_input_flag_rules()
+    self.assertIs(stax.FanInConcat, patched)
+
+  def test_rules(self):
+    get = 'is_input'
+    for first_is_input in (True, False):
+      self.assertFalse(_fan_in(stax.FanInConcat, first_is_input)[2](
+          _X, None, get))
+      self.assertTrue(_fan_in(stax.FanInProd, first_is_input)[2](
+          _X, None, get))
+    both_inputs = stax.serial(stax.FanOut(2), stax.parallel(
+        stax.Identity(), stax.Identity()), stax.FanInConcat())
+    self.assertTrue(both_inputs[2](_X, None, get))
+    # The flag the next layer sees (inside `serial`, layers get `Kernel`s).
+    attention = stax.serial(stax.GlobalSelfAttention(4, 4, 4, 2),
+                            stax.Identity())
+    self.assertFalse(attention[2](_X.reshape((3, 8, 4)), None, get))
+    self.assertTrue(stax.serial(stax.GlobalSelfAttention.__wrapped__(
+        4, 4, 4, 2), stax.Identity())[2](_X.reshape((3, 8, 4)), None, get))
+
+  def test_wrapped_layers_keep_nt_requirements(self):
+    for name in ('FanInSum', 'FanInProd', 'FanInConcat'):
+      wrapped = getattr(stax, name)()[2]
+      original = getattr(stax, name).__wrapped__()[2]
+      self.assertEqual(requirements.get_req(wrapped),
+                       requirements.get_req(original))
 
 
 class RequirementsTest(absltest.TestCase):
