@@ -31,8 +31,8 @@ from nt_prune import _version_check
 _version_check.check_stack(_version_check.installed_versions())
 
 from nt_prune import diagnostics
-from nt_prune.keep_masks import keep_masks
-from nt_prune.keep_masks import pruning_masks
+from nt_prune.mask_keeping import keep_masks
+from nt_prune.mask_keeping import pruning_masks
 from nt_prune.layers import PrunedConv
 from nt_prune.layers import PrunedDense
 from nt_prune.masking import kept

@@ -26,13 +26,15 @@ import dataclasses
 import io
 import math
 import time
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import jax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
 import numpy as np
+
+from nt_prune import validation
 
 CSV_COLUMNS = ('width', 'sparsity', 'rescale', 'n_networks',
                'ntk_rel_err_mean', 'ntk_rel_err_std', 'ntk_rel_err_sem',
@@ -58,6 +60,32 @@ class ConvergencePoint:
   nngp_rel_err_mean: float
   nngp_rel_err_std: float
   nngp_rel_err_sem: float
+
+
+def _non_empty_list(where: str, name: str, values: Any) -> list[Any]:
+  """`values` (any iterable, read once) as a list; refuses an empty one."""
+  if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+    validation.refuse(TypeError, where, name, values,
+                      'a non-empty sequence (or iterable)')
+  values = list(values)
+  if not values:
+    validation.refuse(ValueError, where, name, values,
+                      'a non-empty sequence (an iterator is read once: pass '
+                      'a fresh one or a list)')
+  return values
+
+
+def _positive_floats(where: str, name: str, values: Any) -> np.ndarray:
+  values = _non_empty_list(where, name, values)
+  try:
+    array = np.asarray(values, np.float64)
+  except (TypeError, ValueError):
+    validation.refuse(TypeError, where, name, values,
+                      'a sequence of positive real numbers')
+  if array.ndim != 1 or not np.all(np.isfinite(array)) or np.any(array <= 0):
+    validation.refuse(ValueError, where, name, values,
+                      'a sequence of positive finite real numbers')
+  return array
 
 
 def _rel_err(a: jax.Array, b: jax.Array) -> jax.Array:
@@ -103,12 +131,36 @@ def kernel_convergence(
     evaluated one at a time, so memory is that of a single network's
     empirical NTK.
   """
+  where = 'kernel_convergence'
+  if not callable(build):
+    validation.refuse(TypeError, where, 'build', build,
+                      'a function (width, sparsity[, rescale]) -> layer')
+  widths = _non_empty_list(where, 'widths', widths)
+  for i, width in enumerate(widths):
+    validation.check_positive_int(where, f'widths[{i}]', width)
+  sparsities = [validation.check_sparsity(where, s, f'sparsities[{i}]')
+                for i, s in enumerate(_non_empty_list(where, 'sparsities',
+                                                      sparsities))]
+  if rescales is None:
+    modes = ['default']
+  else:
+    modes = [validation.check_rescale(where, r, f'rescales[{i}]') for i, r
+             in enumerate(_non_empty_list(where, 'rescales', rescales))]
+  validation.check_positive_int(where, 'n_networks', n_networks)
   if n_networks < 2:
-    raise ValueError(f'`n_networks` must be at least 2 (for a standard '
-                     f'deviation), got {n_networks}.')
-  kwargs = {} if implementation is None else dict(
-      implementation=implementation)
-  modes = ['default'] if rescales is None else list(rescales)
+    validation.refuse(ValueError, where, 'n_networks', n_networks,
+                      'an integer >= 2 (for a standard deviation)')
+  if progress is not None and not callable(progress):
+    validation.refuse(TypeError, where, 'progress', progress,
+                      'None or a function of one str')
+  kwargs = {}
+  if implementation is not None:
+    try:
+      kwargs['implementation'] = nt.NtkImplementation(implementation)
+    except ValueError:
+      validation.refuse(ValueError, where, 'implementation', implementation,
+                        f'None or one of NT\'s '
+                        f'{[int(i) for i in nt.NtkImplementation]}')
   points = []
   start = time.time()
   for rescale in modes:
@@ -156,21 +208,103 @@ def to_csv(points: Sequence[ConvergencePoint]) -> str:
   return out.getvalue()
 
 
+def _check_error_value(where: str, name: str, value: float) -> float:
+  # The std and sem are NaN for a single network; errors are never negative.
+  if math.isinf(value) or not (math.isnan(value) or value >= 0):
+    validation.refuse(ValueError, where, name, value,
+                      'a finite real number >= 0 (or nan)')
+  return value
+
+
+def _check_csv_rescale(where: str, name: str, value: str) -> Optional[str]:
+  if value == 'default':
+    return value
+  return validation.check_rescale(where, None if value == 'none' else value,
+                                  name)
+
+
+# Column -> (how to parse a cell, what it must be, how to check the value).
+_CSV_CELLS = {
+    'width': (int, 'an integer', validation.check_positive_int),
+    'sparsity': (float, 'a real number',
+                 lambda where, name, v: validation.check_sparsity(where, v,
+                                                                  name)),
+    'rescale': (str, 'text', _check_csv_rescale),
+    'n_networks': (int, 'an integer', validation.check_positive_int),
+}
+_CSV_ERROR_CELL = (float, 'a real number', _check_error_value)
+
+
 def from_csv(text: str) -> list[ConvergencePoint]:
-  """Inverse of `to_csv`."""
+  """Inverse of `to_csv`; refuses malformed text, naming column and row.
+
+  Args:
+    text: CSV text with a header row of exactly `CSV_COLUMNS`.
+
+  Returns:
+    The points, in the order of the rows (none for a header alone).
+
+  Raises:
+    TypeError: `text` is not a `str`.
+    ValueError: a missing or different header, a row with too few or too
+      many cells, or a cell that does not parse or is out of range; the
+      message names the row (counting the header as row 1) and the column.
+  """
+  if not isinstance(text, str):
+    validation.refuse(TypeError, 'from_csv', 'text', text, 'a str')
+  reader = csv.reader(io.StringIO(text))
+  header = next(reader, None)
+  if header != list(CSV_COLUMNS):
+    validation.refuse(ValueError, 'from_csv', 'text', text[:200],
+                      f'CSV text whose first row is the header '
+                      f'{",".join(CSV_COLUMNS)}')
   points = []
-  for row in csv.DictReader(io.StringIO(text)):
-    points.append(ConvergencePoint(
-        width=int(row['width']), sparsity=float(row['sparsity']),
-        rescale=None if row['rescale'] == 'none' else row['rescale'],
-        n_networks=int(row['n_networks']),
-        **{c: float(row[c]) for c in CSV_COLUMNS[4:]}))
+  for row_number, row in enumerate(reader, start=2):
+    if len(row) != len(CSV_COLUMNS):
+      validation.refuse(ValueError, f'from_csv (row {row_number})', 'row',
+                        ','.join(row), f'{len(CSV_COLUMNS)} cells')
+    values = {}
+    for column, cell in zip(CSV_COLUMNS, row):
+      parse, kind, check = _CSV_CELLS.get(column, _CSV_ERROR_CELL)
+      where = f'from_csv (row {row_number})'
+      try:
+        value = parse(cell)
+      except ValueError:
+        validation.refuse(ValueError, where, column, cell, kind)
+      try:
+        values[column] = check(where, column, value)
+      except TypeError as e:  # Only ValueError for malformed text.
+        raise ValueError(str(e)) from None
+    points.append(ConvergencePoint(**values))
   return points
 
 
+def _same_lengths(where: str, first: str, arrays: dict[str, np.ndarray]):
+  for name, array in arrays.items():
+    if len(array) != len(arrays[first]):
+      validation.refuse(ValueError, where, name, array.tolist(),
+                        f'of the length of `{first}` ({len(arrays[first])})')
+
+
 def loglog_slope(widths: Sequence[float], errors: Sequence[float]) -> float:
-  """Least-squares slope of `log(error)` against `log(width)`."""
-  slope, _ = np.polyfit(np.log(widths), np.log(errors), 1)
+  """Least-squares slope of `log(error)` against `log(width)`.
+
+  Args:
+    widths: at least two distinct positive widths.
+    errors: positive errors, one per width.
+
+  Returns:
+    The slope.
+  """
+  where = 'loglog_slope'
+  arrays = {'widths': _positive_floats(where, 'widths', widths),
+            'errors': _positive_floats(where, 'errors', errors)}
+  _same_lengths(where, 'widths', arrays)
+  if len(np.unique(arrays['widths'])) < 2:
+    validation.refuse(ValueError, where, 'widths', arrays['widths'].tolist(),
+                      'at least two distinct widths (a slope needs two '
+                      'points)')
+  slope, _ = np.polyfit(np.log(arrays['widths']), np.log(arrays['errors']), 1)
   return float(slope)
 
 
@@ -191,9 +325,14 @@ def width_multiplier(widths: Sequence[float], dense_errors: Sequence[float],
   Returns:
     The multiplier, or NaN if no dense error lies within the pruned range.
   """
-  log_w = np.log(np.asarray(widths, np.float64))
-  log_d = np.log(np.asarray(dense_errors, np.float64))
-  log_p = np.log(np.asarray(pruned_errors, np.float64))
+  where = 'width_multiplier'
+  arrays = {'widths': _positive_floats(where, 'widths', widths),
+            'dense_errors': _positive_floats(where, 'dense_errors',
+                                             dense_errors),
+            'pruned_errors': _positive_floats(where, 'pruned_errors',
+                                              pruned_errors)}
+  _same_lengths(where, 'widths', arrays)
+  log_w, log_d, log_p = (np.log(a) for a in arrays.values())
   order = np.argsort(log_p)  # np.interp needs increasing abscissae.
   ratios = []
   for lw, ld in zip(log_w, log_d):

@@ -33,9 +33,11 @@ Like `stax.serial`, the combinator is decorated with `stax.layer` and
 `stax.supports_masking`, so it is not wrapped a second time.
 """
 
+import functools
 import inspect
 from typing import Any, Callable, Optional
 
+import jax
 from jax import random
 from neural_tangents import Kernel
 from neural_tangents import stax
@@ -64,12 +66,25 @@ Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
 _MASK_SALT = 0x5052554E  # 'PRUN'
 
 
-def _check_layer_arguments(arguments: dict[str, Any], layer_name: str) -> None:
-  """Refuses bad arguments of the wrapped constructor with a clear message."""
-  width_name = next(iter(arguments))  # `out_dim` or `out_chan`.
-  validation.check_layer(layer_name, width_name, arguments[width_name],
-                         arguments['W_std'], arguments['b_std'],
-                         arguments['parameterization'])
+def _check_params(layer_name: str, params: Any, expected: Any,
+                  input_shape: tuple[int, ...]) -> None:
+  """Refuses parameters whose structure or shapes are not the layer's."""
+  W_expected, b_expected = expected
+  allowed = (f'the layer\'s (W, b) pair for inputs of shape {input_shape}: '
+             f'W of shape {W_expected.shape} and b '
+             + ('None' if b_expected is None else
+                f'of shape {b_expected.shape}'))
+  if not isinstance(params, (tuple, list)) or len(params) != 2:
+    validation.refuse(TypeError, layer_name, 'params', params, allowed)
+  W, b = params
+  shapes = (getattr(W, 'shape', None),
+            None if b is None else getattr(b, 'shape', None))
+  if (shapes[0] != W_expected.shape or (b is None) != (b_expected is None) or
+      (b is not None and shapes[1] != b_expected.shape)):
+    validation.refuse(ValueError, layer_name, 'params',
+                      f'(W of shape {shapes[0]}, b '
+                      f'{"None" if b is None else f"of shape {shapes[1]}"})',
+                      allowed)
 
 
 def pruned(
@@ -107,16 +122,25 @@ def pruned(
     `(init_fn, apply_fn, kernel_fn)`.
 
   Raises:
-    TypeError: if `constructor` is not a supported NT weight layer.
-    ValueError: if `sparsity` is outside `[0, 1)` or `rescale` is unknown.
+    TypeError: if `constructor` is not a supported NT weight layer, or an
+      argument (of `pruned`, of the layer, of `init_fn` or `apply_fn`) has the
+      wrong type; the message names the argument, its value and what is
+      allowed.
+    ValueError: if an argument has the right type but a value that is not
+      allowed (`sparsity` outside `[0, 1)`, an unknown `rescale` or
+      `padding`, a `filter_shape` that does not fit the inputs, parameters
+      of another layer's shapes, ...).
   """
   layer_name = SUPPORTED_CONSTRUCTORS.get(constructor)
   if layer_name is None:
     accepted = ', '.join(f'stax.{c.__name__}' for c in SUPPORTED_CONSTRUCTORS)
     raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
                     f'{accepted}; got {constructor!r}.')
+  validation.check_sparsity(layer_name, sparsity)
+  validation.check_rescale(layer_name, rescale)
+  validation.check_bool(layer_name, 'approximate_input_layer',
+                        approximate_input_layer)
   rule = PruningRule(sparsity, rescale)
-  validation.check_bool('approximate_input_layer', approximate_input_layer)
   signature = inspect.signature(constructor)
 
   def pruned_layer(*args, **kwargs):
@@ -126,17 +150,26 @@ def pruned(
       raise TypeError(f'{layer_name}: {e}; the arguments are those of '
                       f'stax.{constructor.__name__}{signature}.') from None
     bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    _check_layer_arguments(arguments, layer_name)
+    arguments = validation.check_layer_arguments(layer_name, bound.arguments)
     init_dense, apply_dense, kernel_dense = constructor(**arguments)
 
+    @functools.lru_cache(maxsize=None)
+    def param_shapes(input_shape):
+      return jax.eval_shape(
+          lambda: init_dense(random.PRNGKey(0), input_shape))[1]
+
     def init_fn(rng, input_shape):
+      validation.check_input_shape(layer_name, input_shape, arguments)
       output_shape, (W, b) = init_dense(rng, input_shape)
       mask = masking.draw_mask(random.fold_in(rng, _MASK_SALT), W.shape,
                                rule.keep_prob)
       return output_shape, (W * mask * rule.init_scale, b)
 
     def apply_fn(params, inputs, **kwargs):
+      input_shape = tuple(inputs.shape)
+      validation.check_input_shape(layer_name, input_shape, arguments)
+      _check_params(layer_name, params, param_shapes(input_shape),
+                    input_shape)
       W, b = params
       W = masking.remask(W) * rule.forward_scale
       return apply_dense((W, b), inputs, **kwargs)

@@ -51,8 +51,9 @@ class PruningRule:
   rescale: Optional[str] = 'forward'
 
   def __post_init__(self):
-    object.__setattr__(self, 'sparsity', check_sparsity(self.sparsity))
-    check_rescale(self.rescale)
+    object.__setattr__(self, 'sparsity',
+                       check_sparsity('PruningRule', self.sparsity))
+    check_rescale('PruningRule', self.rescale)
 
   @property
   def keep_prob(self) -> float:

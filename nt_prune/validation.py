@@ -12,74 +12,218 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Argument checks shared by the stax and flax layers: one message each."""
+"""Argument checks shared by every public function: one message style.
+
+Every refusal reads `<where>: `<argument>` must be <what is allowed>, got
+<value>.`, where `<where>` is the layer's or the function's name. A value of
+the wrong type raises `TypeError`, a value of the right type outside the
+allowed range `ValueError`.
+"""
 
 import math
 import numbers
-from typing import Any, Optional
+from typing import Any, Mapping, NoReturn, Optional, Sequence
 
 RESCALE_MODES = ('forward', 'init', None)
 PARAMETERIZATIONS = ('ntk', 'standard')
+# NT's `stax.Padding` values.
+PADDINGS = ('VALID', 'SAME', 'CIRCULAR')
+
+# The width argument of each constructor, by its name.
+WIDTH_ARGUMENTS = ('out_dim', 'out_chan', 'features')
 
 
-def check_sparsity(sparsity: Any) -> float:
-  """Returns `sparsity` as a float, or raises if it is not in `[0, 1)`."""
-  if (isinstance(sparsity, bool) or
-      not isinstance(sparsity, numbers.Real)):
-    raise TypeError(f'`sparsity` must be a real number in [0, 1), got '
-                    f'{sparsity!r} of type {type(sparsity).__name__}.')
+def refuse(error: type[Exception], where: str, name: str, value: Any,
+           allowed: str) -> NoReturn:
+  """Raises `error` with the one message style of nt_prune."""
+  raise error(f'{where}: `{name}` must be {allowed}, got {value!r}.')
+
+
+def _is_int(value: Any) -> bool:
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+  return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_sparsity(where: str, sparsity: Any, name: str = 'sparsity') -> float:
+  """Returns `sparsity` as a float in `[0, 1)`, or raises."""
+  allowed = ('a real number in [0, 1) (the probability that a weight is '
+             'pruned; 1 would prune every weight)')
+  if not _is_real(sparsity):
+    refuse(TypeError, where, name, sparsity, allowed)
   value = float(sparsity)
   if math.isnan(value) or not 0. <= value < 1.:
-    raise ValueError(f'`sparsity` must be in [0, 1) (the probability that a '
-                     f'weight is pruned; 1 would prune every weight), got '
-                     f'{sparsity!r}.')
+    refuse(ValueError, where, name, sparsity, allowed)
   return value
 
 
-def check_rescale(rescale: Any) -> Optional[str]:
+def check_rescale(where: str, rescale: Any,
+                  name: str = 'rescale') -> Optional[str]:
   """Returns `rescale`, or raises if it is not one of `RESCALE_MODES`."""
   if not any(rescale is m or (isinstance(rescale, str) and rescale == m)
              for m in RESCALE_MODES):
-    raise ValueError(f'`rescale` must be one of {RESCALE_MODES}, got '
-                     f'{rescale!r}.')
+    refuse(ValueError, where, name, rescale, f'one of {RESCALE_MODES}')
   return rescale
 
 
-def check_width(layer_name: str, name: str, value: Any) -> None:
-  if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or
-      value < 1):
-    raise ValueError(f'{layer_name}: `{name}` must be a positive integer, '
-                     f'got {value!r}.')
+def check_positive_int(where: str, name: str, value: Any) -> int:
+  if not _is_int(value):
+    refuse(TypeError, where, name, value, 'a positive integer')
+  if value < 1:
+    refuse(ValueError, where, name, value, 'a positive integer')
+  return int(value)
 
 
-def check_std(name: str, value: Any, allow_none: bool) -> None:
+def check_int(where: str, name: str, value: Any) -> int:
+  if not _is_int(value):
+    refuse(TypeError, where, name, value, 'an integer')
+  return int(value)
+
+
+def check_std(where: str, name: str, value: Any, allow_none: bool) -> None:
   if value is None and allow_none:
     return
-  if (isinstance(value, bool) or not isinstance(value, numbers.Real) or
-      not math.isfinite(value) or value < 0):
-    allowed = 'None or ' if allow_none else ''
-    raise ValueError(f'`{name}` must be {allowed}a finite real number >= 0, '
-                     f'got {value!r}.')
+  allowed = ('None or ' if allow_none else '') + 'a finite real number >= 0'
+  if not _is_real(value):
+    refuse(TypeError, where, name, value, allowed)
+  if not math.isfinite(value) or value < 0:
+    refuse(ValueError, where, name, value, allowed)
 
 
-def check_parameterization(layer_name: str, parameterization: Any) -> str:
+def check_parameterization(where: str, parameterization: Any) -> str:
   """Returns the lower-cased parameterization (NT accepts any case)."""
-  if (not isinstance(parameterization, str) or
-      parameterization.lower() not in PARAMETERIZATIONS):
-    raise ValueError(f'{layer_name}: `parameterization` must be one of '
-                     f'{PARAMETERIZATIONS}, got {parameterization!r}.')
+  allowed = f'one of {PARAMETERIZATIONS} (any case, as in NT)'
+  if not isinstance(parameterization, str):
+    refuse(TypeError, where, 'parameterization', parameterization, allowed)
+  if parameterization.lower() not in PARAMETERIZATIONS:
+    refuse(ValueError, where, 'parameterization', parameterization, allowed)
   return parameterization.lower()
 
 
-def check_bool(name: str, value: Any) -> None:
+def check_bool(where: str, name: str, value: Any) -> bool:
   if not isinstance(value, bool):
-    raise TypeError(f'`{name}` must be True or False, got {value!r}.')
+    refuse(TypeError, where, name, value, 'True or False')
+  return value
 
 
-def check_layer(layer_name: str, width_name: str, width: Any, W_std: Any,
-                b_std: Any, parameterization: Any) -> None:
-  """The checks every pruned weight layer (stax or flax) makes."""
-  check_width(layer_name, width_name, width)
-  check_std('W_std', W_std, allow_none=False)
-  check_std('b_std', b_std, allow_none=True)
-  check_parameterization(layer_name, parameterization)
+def check_positive_ints(where: str, name: str, value: Any,
+                        length: Optional[int] = None) -> tuple[int, ...]:
+  """Returns `value` as a tuple of positive integers (of `length` if given)."""
+  size = 'a non-empty' if length is None else f'a length-{length}'
+  allowed = f'{size} sequence of positive integers'
+  if (isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or
+      not all(_is_int(v) for v in value)):
+    refuse(TypeError, where, name, value, allowed)
+  if (not value or (length is not None and len(value) != length) or
+      not all(v >= 1 for v in value)):
+    refuse(ValueError, where, name, value, allowed)
+  return tuple(int(v) for v in value)
+
+
+def check_padding(where: str, padding: Any,
+                  allowed: Sequence[str] = PADDINGS) -> str:
+  allowed_text = f'one of {tuple(allowed)}'
+  if not isinstance(padding, str):
+    refuse(TypeError, where, 'padding', padding, allowed_text)
+  if padding not in allowed:
+    refuse(ValueError, where, 'padding', padding, allowed_text)
+  return padding
+
+
+def check_dimension_numbers(where: str, dimension_numbers: Any,
+                            n_spatial: int) -> None:
+  """Checks `(lhs, rhs, out)` specs as NT's convolutions read them."""
+  if dimension_numbers is None:
+    return
+  allowed = (f'None or three strings (input, filter, output specs) of '
+             f'{n_spatial + 2} distinct letters each, such as '
+             f"('NHWC', 'HWIO', 'NHWC'): input and output with N and C, "
+             f'filter with I and O, and the same {n_spatial} spatial letters '
+             f'in all three')
+  if (not isinstance(dimension_numbers, (tuple, list)) or
+      len(dimension_numbers) != 3 or
+      not all(isinstance(d, str) for d in dimension_numbers)):
+    refuse(TypeError, where, 'dimension_numbers', dimension_numbers, allowed)
+  lhs, rhs, out = dimension_numbers
+  spatial = [set(spec) - set(letters) for spec, letters in
+             ((lhs, 'NC'), (rhs, 'IO'), (out, 'NC'))]
+  if (any(len(spec) != n_spatial + 2 or len(set(spec)) != len(spec)
+          for spec in dimension_numbers) or
+      not set('NC') <= set(lhs) or not set('IO') <= set(rhs) or
+      not set('NC') <= set(out) or
+      not spatial[0] == spatial[1] == spatial[2]):
+    refuse(ValueError, where, 'dimension_numbers', dimension_numbers,
+           allowed)
+
+
+def check_layer_arguments(where: str,
+                          arguments: Mapping[str, Any]) -> dict[str, Any]:
+  """The checks every pruned weight layer (stax or flax) makes.
+
+  Args:
+    where: the layer's name, for the messages.
+    arguments: the constructor's arguments by name; those present among
+      `out_dim`/`out_chan`/`features`, `W_std`, `b_std`, `parameterization`,
+      `s`, `filter_shape`/`kernel_size`, `strides`, `padding`,
+      `dimension_numbers`, `batch_axis` and `channel_axis` are checked.
+
+  Returns:
+    The arguments, with sequences as tuples.
+  """
+  out = dict(arguments)
+  for name in WIDTH_ARGUMENTS:
+    if name in out:
+      check_positive_int(where, name, out[name])
+  check_std(where, 'W_std', out['W_std'], allow_none=False)
+  check_std(where, 'b_std', out['b_std'], allow_none=True)
+  check_parameterization(where, out['parameterization'])
+  if 's' in out:
+    out['s'] = check_positive_ints(where, 's', out['s'], length=2)
+  for name in ('filter_shape', 'kernel_size'):
+    if name in out:
+      out[name] = check_positive_ints(where, name, out[name])
+      n_spatial = len(out[name])
+      if out.get('strides') is not None:
+        out['strides'] = check_positive_ints(where, 'strides', out['strides'],
+                                             length=n_spatial)
+      if 'dimension_numbers' in out:
+        check_dimension_numbers(where, out['dimension_numbers'], n_spatial)
+  if 'padding' in out and 'filter_shape' in out:
+    check_padding(where, out['padding'])
+  if 'batch_axis' in out:
+    batch_axis = check_int(where, 'batch_axis', out['batch_axis'])
+    channel_axis = check_int(where, 'channel_axis', out['channel_axis'])
+    if batch_axis == channel_axis:
+      refuse(ValueError, where, 'channel_axis', channel_axis,
+             f'an axis other than `batch_axis` ({batch_axis})')
+  return out
+
+
+def check_input_shape(where: str, input_shape: Any, arguments: Mapping[str,
+                                                                    Any]):
+  """Checks the input shape against the layer's axes and filter (at init)."""
+  if (not isinstance(input_shape, Sequence) or
+      not all(_is_int(d) for d in input_shape)):
+    refuse(TypeError, where, 'input_shape', input_shape,
+           'a sequence of integers')
+  ndim = len(input_shape)
+  if 'batch_axis' in arguments:
+    axes = [arguments['batch_axis'], arguments['channel_axis']]
+    for name, axis in zip(('batch_axis', 'channel_axis'), axes):
+      if not -ndim <= axis < ndim:
+        refuse(ValueError, where, name, axis,
+               f'an axis of the {ndim}-dimensional inputs (shape '
+               f'{tuple(input_shape)})')
+    if axes[0] % ndim == axes[1] % ndim:
+      refuse(ValueError, where, 'channel_axis', axes[1],
+             f'an axis other than `batch_axis` ({axes[0]}) of the '
+             f'{ndim}-dimensional inputs')
+  if 'filter_shape' in arguments:
+    n_spatial = len(arguments['filter_shape'])
+    if ndim != n_spatial + 2:
+      refuse(ValueError, where, 'filter_shape', arguments['filter_shape'],
+             f'of length {ndim - 2} for inputs of shape '
+             f'{tuple(input_shape)} (batch, {ndim - 2} spatial, channel '
+             f'axes)')

@@ -22,18 +22,21 @@ import numpy as np
 import nt_prune
 
 
+_SPARSITY = r'`sparsity` must be a real number in \[0, 1\) \(the probability'
+
+
 class SparsityTest(parameterized.TestCase):
 
   @parameterized.parameters(1., 1, 1.5, -0.1, -1e-12, float('nan'),
                             float('inf'), np.float32(1.))
   def test_out_of_range(self, sparsity):
-    with self.assertRaisesRegex(ValueError, r'`sparsity` must be in \[0, 1\)'):
+    with self.assertRaisesRegex(ValueError, rf'PrunedDense: {_SPARSITY}'):
       nt_prune.PrunedDense(8, sparsity=sparsity)
 
   @parameterized.parameters('0.5', None, True, False, ([0.5],), 1j)
   def test_not_a_number(self, sparsity):
-    with self.assertRaisesRegex(TypeError, r'`sparsity` must be a real number'):
-      nt_prune.PrunedDense(8, sparsity=sparsity)
+    with self.assertRaisesRegex(TypeError, rf'PrunedConv: {_SPARSITY}'):
+      nt_prune.PrunedConv(8, (3,), sparsity=sparsity)
 
   def test_sparsity_is_required(self):
     with self.assertRaisesRegex(TypeError, 'sparsity'):
@@ -50,13 +53,19 @@ class RescaleTest(parameterized.TestCase):
   @parameterized.parameters('Forward', 'none', 'None', 'both', 1, True, '')
   def test_unknown(self, rescale):
     with self.assertRaisesRegex(
-        ValueError, r"`rescale` must be one of \('forward', 'init', None\), "
-        f'got {rescale!r}'):
+        ValueError, r"PrunedDense: `rescale` must be one of \('forward', "
+        rf"'init', None\), got {rescale!r}\."):
       nt_prune.PrunedDense(8, sparsity=0.5, rescale=rescale)
 
   @parameterized.parameters('forward', 'init', None)
   def test_accepted(self, rescale):
     nt_prune.PrunedDense(8, sparsity=0.5, rescale=rescale)
+
+
+def _both_layers(**kwargs):
+  """Builds PrunedDense and PrunedConv with `kwargs`, one after the other."""
+  return (lambda: nt_prune.PrunedDense(8, sparsity=0.5, **kwargs),
+          lambda: nt_prune.PrunedConv(8, (2,), sparsity=0.5, **kwargs))
 
 
 class LayerArgumentsTest(parameterized.TestCase):
@@ -65,52 +74,60 @@ class LayerArgumentsTest(parameterized.TestCase):
   def test_parameterization_case_insensitive_like_nt(self, p):
     nt_prune.PrunedDense(8, parameterization=p, sparsity=0.5)
 
-  @parameterized.parameters('foo', 'mup', None, 1)
-  def test_unknown_parameterization(self, p):
-    for layer in (lambda: nt_prune.PrunedDense(8, parameterization=p,
-                                               sparsity=0.5),
-                  lambda: nt_prune.PrunedConv(8, (2,), parameterization=p,
-                                              sparsity=0.5)):
+  @parameterized.parameters(('foo', ValueError), ('mup', ValueError),
+                            (None, TypeError), (1, TypeError))
+  def test_unknown_parameterization(self, p, error):
+    for layer, name in zip(_both_layers(parameterization=p),
+                           ('PrunedDense', 'PrunedConv')):
       with self.assertRaisesRegex(
-          ValueError, r"`parameterization` must be one of \('ntk', "
-          rf"'standard'\), got {p!r}"):
+          error, rf"{name}: `parameterization` must be one of \('ntk', "
+          rf"'standard'\) \(any case, as in NT\), got {p!r}\."):
         layer()
 
-  @parameterized.parameters(0, -3, 2.5, '8', None)
-  def test_bad_width(self, width):
-    with self.assertRaisesRegex(ValueError, r'PrunedDense: `out_dim` must be '
-                                r'a positive integer'):
+  @parameterized.parameters((0, ValueError), (-3, ValueError),
+                            (2.5, TypeError), ('8', TypeError),
+                            (None, TypeError))
+  def test_bad_width(self, width, error):
+    with self.assertRaisesRegex(error, r'PrunedDense: `out_dim` must be '
+                                rf'a positive integer, got {width!r}\.'):
       nt_prune.PrunedDense(width, sparsity=0.5)
-    with self.assertRaisesRegex(ValueError, r'PrunedConv: `out_chan` must be '
-                                r'a positive integer'):
+    with self.assertRaisesRegex(error, r'PrunedConv: `out_chan` must be '
+                                rf'a positive integer, got {width!r}\.'):
       nt_prune.PrunedConv(width, (3,), sparsity=0.5)
 
-  @parameterized.parameters(-1., float('nan'), float('inf'), '1', None)
-  def test_bad_W_std(self, w_std):
-    with self.assertRaisesRegex(ValueError, r'`W_std` must be a finite real '
-                                r'number >= 0'):
-      nt_prune.PrunedDense(8, W_std=w_std, sparsity=0.5)
+  @parameterized.parameters((-1., ValueError), (float('nan'), ValueError),
+                            (float('inf'), ValueError), ('1', TypeError),
+                            (None, TypeError))
+  def test_bad_W_std(self, w_std, error):
+    for layer in _both_layers(W_std=w_std):
+      with self.assertRaisesRegex(error, r'Pruned(Dense|Conv): `W_std` must '
+                                  r'be a finite real number >= 0'):
+        layer()
 
-  @parameterized.parameters(-1., float('nan'), '0.1')
-  def test_bad_b_std(self, b_std):
-    with self.assertRaisesRegex(ValueError, r'`b_std` must be None or a '
-                                r'finite real number >= 0'):
-      nt_prune.PrunedConv(8, (3,), b_std=b_std, sparsity=0.5)
+  @parameterized.parameters((-1., ValueError), (float('nan'), ValueError),
+                            ('0.1', TypeError))
+  def test_bad_b_std(self, b_std, error):
+    for layer in _both_layers(b_std=b_std):
+      with self.assertRaisesRegex(error, r'Pruned(Dense|Conv): `b_std` must '
+                                  r'be None or a finite real number >= 0'):
+        layer()
 
   def test_unknown_argument(self):
     with self.assertRaisesRegex(TypeError, r'PrunedDense: .*W_sd'):
       nt_prune.pruned(stax.Dense, sparsity=0.5)(8, W_sd=1.)
 
-  def test_what_stax_refuses_is_refused(self):
-    # stax.Conv refuses an unknown padding at construction; so do we.
-    with self.assertRaises(Exception) as stax_error:
-      stax.Conv(8, (3,), padding='REFLECT')
-    with self.assertRaises(type(stax_error.exception)):
-      nt_prune.PrunedConv(8, (3,), padding='REFLECT', sparsity=0.5)
+  @parameterized.parameters(('REFLECT', ValueError), ('valid', ValueError),
+                            (None, TypeError), (1, TypeError))
+  def test_bad_padding_lists_the_allowed_values(self, padding, error):
+    with self.assertRaisesRegex(
+        error, r"PrunedConv: `padding` must be one of \('VALID', 'SAME', "
+        rf"'CIRCULAR'\), got {padding!r}\."):
+      nt_prune.PrunedConv(8, (3,), padding=padding, sparsity=0.5)
 
   def test_bad_opt_in(self):
-    with self.assertRaisesRegex(TypeError, r'`approximate_input_layer` must '
-                                r'be True or False'):
+    with self.assertRaisesRegex(TypeError, r'PrunedDense: '
+                                r'`approximate_input_layer` must be True or '
+                                r"False, got 'yes'\."):
       nt_prune.PrunedDense(8, sparsity=0.5, approximate_input_layer='yes')
 
 

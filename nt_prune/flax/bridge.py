@@ -41,17 +41,18 @@ network as such a `Sequential`, which is the shared description from which
 both forms are built.
 """
 
-from typing import Any, Sequence
+import math
+from typing import Any, Mapping, Sequence
 
 import flax.linen as nn
 import jax
 from jax import numpy as jnp
 from jax import random
 from neural_tangents import stax
-import numpy as np
 
-import nt_prune
-from nt_prune import masking
+from nt_prune import mask_keeping
+from nt_prune import layers as stax_layers
+from nt_prune import validation
 from nt_prune.flax import parameter_free
 from nt_prune.flax.layers import PrunedConv
 from nt_prune.flax.layers import PrunedDense
@@ -71,12 +72,12 @@ _SUPPORTED = ('nt_prune.flax.PrunedDense, nt_prune.flax.PrunedConv, '
 def _stax_layer(layer: Any, approximate_input_layer: bool):
   """The stax twin of one flax layer."""
   if isinstance(layer, PrunedDense):
-    return nt_prune.PrunedDense(
+    return stax_layers.PrunedDense(
         layer.features, layer.W_std, layer.b_std,
         parameterization=layer.parameterization, sparsity=layer.sparsity,
         rescale=layer.rescale, approximate_input_layer=approximate_input_layer)
   if isinstance(layer, PrunedConv):
-    return nt_prune.PrunedConv(
+    return stax_layers.PrunedConv(
         layer.features, tuple(layer.kernel_size),
         None if layer.strides is None else tuple(layer.strides),
         layer.padding, layer.W_std, layer.b_std,
@@ -97,10 +98,10 @@ def _stax_layer(layer: Any, approximate_input_layer: bool):
                   f'layers are {_SUPPORTED}.')
 
 
-def _layers(model: nn.Sequential) -> Sequence[Any]:
+def _layers(where: str, model: nn.Sequential) -> Sequence[Any]:
   if not isinstance(model, nn.Sequential):
-    raise TypeError(f'Expected a flax.linen.Sequential of nt_prune.flax '
-                    f'layers, got {type(model).__name__}.')
+    validation.refuse(TypeError, where, 'model', type(model).__name__,
+                      'a flax.linen.Sequential of nt_prune.flax layers')
   return model.layers
 
 
@@ -115,39 +116,96 @@ def to_stax(model: nn.Sequential, *, approximate_input_layer: bool = False):
   Returns:
     `stax.serial` of the twins, layer by layer.
   """
+  validation.check_bool('to_stax', 'approximate_input_layer',
+                        approximate_input_layer)
   return stax.serial(*(_stax_layer(layer, approximate_input_layer)
-                       for layer in _layers(model)))
+                       for layer in _layers('to_stax', model)))
+
+
+def _has_weights(layer: Any) -> bool:
+  return isinstance(layer, (PrunedDense, PrunedConv))
 
 
 def to_stax_params(model: nn.Sequential, variables: Any,
                    input_shape: Sequence[int]) -> list[Any]:
-  """Converts flax `variables` of `model` to the stax twin's parameters."""
+  """Converts flax `variables` of `model` to the stax twin's parameters.
+
+  Nothing is reshaped but the bias (from `(features,)` to NT's broadcastable
+  shape), dropped or ignored: a kernel of another shape, a missing or extra
+  bias, and parameters of layers `model` does not have are refused.
+
+  Args:
+    model: the flax `Sequential`.
+    variables: its variables, `{'params': {'layers_i': {'kernel', 'bias'}}}`.
+    input_shape: the shape of the inputs, which fixes the kernels' shapes.
+
+  Returns:
+    The stax twin's parameters, a list with one entry per layer.
+  """
+  where = 'to_stax_params'
+  layers = _layers(where, model)
+  if not isinstance(variables, Mapping) or 'params' not in variables:
+    validation.refuse(TypeError, where, 'variables', variables,
+                      "flax variables, a mapping with a 'params' entry")
+  params = variables['params']
+  expected_keys = {f'layers_{i}' for i, layer in enumerate(layers)
+                   if _has_weights(layer)}
+  for key in params:
+    if key not in expected_keys:
+      validation.refuse(ValueError, where, 'variables',
+                        f"params['{key}']",
+                        f'parameters of the weight layers of `model` only '
+                        f'({sorted(expected_keys)})')
   init_fn = to_stax(model, approximate_input_layer=True)[0]
   _, shapes = jax.eval_shape(lambda k: init_fn(k, tuple(input_shape)),
                              random.PRNGKey(0))
-  params = variables['params']
   out = []
-  for i, shape in enumerate(shapes):
-    p = params.get(f'layers_{i}')
-    if p is None:
+  for i, (layer, shape) in enumerate(zip(layers, shapes)):
+    if not _has_weights(layer):
       out.append(())
       continue
-    b = p.get('bias')
-    out.append((jnp.asarray(p['kernel']).reshape(shape[0].shape),
-                None if b is None else jnp.asarray(b).reshape(shape[1].shape)))
+    name = f"variables['params']['layers_{i}']"
+    W_shape, b_shape = shape[0].shape, (
+        None if shape[1] is None else (math.prod(shape[1].shape),))
+    expected = {'kernel': W_shape}
+    if b_shape is not None:
+      expected['bias'] = b_shape
+    p = params.get(f'layers_{i}', {})
+    got = {k: getattr(v, 'shape', None) for k, v in p.items()}
+    if got != expected:
+      validation.refuse(ValueError, where, name, got,
+                        f'the entries and shapes {expected} of layer {i} for '
+                        f'inputs of shape {tuple(input_shape)}')
+    out.append((jnp.asarray(p['kernel']),
+                None if b_shape is None else
+                jnp.asarray(p['bias']).reshape(shape[1].shape)))
   return out
 
 
 def to_flax_variables(model: nn.Sequential, stax_params: Sequence[Any]):
   """Converts the stax twin's parameters to flax `variables` of `model`."""
-  layers = _layers(model)
-  if len(stax_params) != len(layers):
-    raise ValueError(f'{len(stax_params)} stax layers for {len(layers)} flax '
-                     f'layers.')
+  where = 'to_flax_variables'
+  layers = _layers(where, model)
+  if (not isinstance(stax_params, Sequence) or
+      len(stax_params) != len(layers)):
+    validation.refuse(ValueError, where, 'stax_params',
+                      type(stax_params).__name__,
+                      f'a sequence of {len(layers)} layer parameters, one per '
+                      f'layer of `model`')
   params = {}
   for i, (layer, p) in enumerate(zip(layers, stax_params)):
-    if not isinstance(layer, (PrunedDense, PrunedConv)):
+    if not _has_weights(layer):
+      if p != ():
+        validation.refuse(ValueError, where, f'stax_params[{i}]', p,
+                          f'() for the parameter-free layer {layer!r}')
       continue
+    with_bias = layer.b_std is not None
+    if (not isinstance(p, (tuple, list)) or len(p) != 2 or
+        (p[1] is not None) != with_bias):
+      validation.refuse(ValueError, where, f'stax_params[{i}]', p,
+                        'the (W, b) pair of the layer, with b ' +
+                        ('an array' if with_bias else 'None') +
+                        f' (b_std={layer.b_std})')
     W, b = p
     params[f'layers_{i}'] = {'kernel': W}
     if b is not None:
@@ -155,10 +213,12 @@ def to_flax_variables(model: nn.Sequential, stax_params: Sequence[Any]):
   return {'params': params}
 
 
-def count_pruned(variables: Any) -> tuple[int, int]:
-  """Returns `(pruned, total)` kernel entries over all pruned layers."""
-  kernels = [np.asarray(v) for path, v in
-             jax.tree_util.tree_flatten_with_path(variables)[0]
-             if getattr(path[-1], 'key', None) == 'kernel']
-  return (sum(int((~masking.kept(k)).sum()) for k in kernels),
-          sum(k.size for k in kernels))
+def count_pruned(params: Any) -> tuple[int, int]:
+  """Returns `(pruned, total)` weight entries, of flax or stax parameters.
+
+  The weights are those `nt_prune.keep_masks` masks: every flax `'kernel'`
+  and the `W` of every stax `(W, b)` pair.
+  """
+  masks = [m for m in jax.tree_util.tree_leaves(
+      mask_keeping.pruning_masks(params))]
+  return (sum(int((~m).sum()) for m in masks), sum(m.size for m in masks))

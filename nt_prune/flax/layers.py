@@ -50,10 +50,13 @@ PADDINGS = ('VALID', 'SAME')
 class _PrunedLinear(nn.Module):
   """Shared parameters and equation; subclasses say how to contract."""
 
-  def _validate(self) -> None:
-    validation.check_layer(type(self).__name__, 'features', self.features,
-                           self.W_std, self.b_std, self.parameterization)
-    PruningRule(self.sparsity, self.rescale)  # Checks sparsity and rescale.
+  def _validate(self, **arguments) -> None:
+    name = type(self).__name__
+    validation.check_layer_arguments(name, dict(
+        features=self.features, W_std=self.W_std, b_std=self.b_std,
+        parameterization=self.parameterization, **arguments))
+    validation.check_sparsity(name, self.sparsity)
+    validation.check_rescale(name, self.rescale)
 
   def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
               contract) -> jax.Array:
@@ -136,10 +139,8 @@ class PrunedConv(_PrunedLinear):
   parameterization: str = 'ntk'
 
   def __post_init__(self):
-    self._validate()
-    if self.padding not in PADDINGS:
-      raise ValueError(f'PrunedConv: `padding` must be one of {PADDINGS}, '
-                       f'got {self.padding!r}.')
+    self._validate(kernel_size=self.kernel_size, strides=self.strides)
+    validation.check_padding('PrunedConv', self.padding, PADDINGS)
     super().__post_init__()
 
   @nn.compact
