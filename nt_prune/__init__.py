@@ -31,6 +31,7 @@ from nt_prune import _version_check
 _version_check.check_stack(_version_check.installed_versions())
 
 from nt_prune import diagnostics
+from nt_prune.empirical import empirical_ntk_fn
 from nt_prune.mask_keeping import keep_masks
 from nt_prune.mask_keeping import pruning_masks
 from nt_prune.layers import PrunedConv
@@ -48,6 +49,7 @@ __all__ = [
     'RESCALE_MODES',
     'SUPPORTED_CONSTRUCTORS',
     'diagnostics',
+    'empirical_ntk_fn',
     'keep_masks',
     'kept',
     'pruned',

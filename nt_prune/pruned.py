@@ -43,6 +43,7 @@ from neural_tangents import Kernel
 from neural_tangents import stax
 
 from nt_prune import _nt_internals
+from nt_prune import empirical
 from nt_prune import masking
 from nt_prune import validation
 from nt_prune.input_layer import check_not_on_inputs
@@ -166,12 +167,16 @@ def pruned(
       return output_shape, (W * mask * rule.init_scale, b)
 
     def apply_fn(params, inputs, **kwargs):
-      input_shape = tuple(inputs.shape)
+      # With `mask_constant`, NT passes a `MaskedArray(masked_value, mask)`.
+      input_shape = tuple(jax.tree_util.tree_leaves(inputs)[0].shape)
       validation.check_input_shape(layer_name, input_shape, arguments)
       _check_params(layer_name, params, param_shapes(input_shape),
                     input_shape)
       W, b = params
-      W = masking.remask(W) * rule.forward_scale
+      # The scope tells `nt_prune.empirical_ntk_fn` the keep probability, from
+      # which it reserves static room for the kept entries.
+      with jax.named_scope(f'{empirical.KEEP_SCOPE}{rule.keep_prob!r}'):
+        W = masking.remask(W) * rule.forward_scale
       return apply_dense((W, b), inputs, **kwargs)
 
     @stax.requires(**_nt_internals.layer_requirements(kernel_dense))

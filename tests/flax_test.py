@@ -185,7 +185,8 @@ class FlaxValidationTest(parameterized.TestCase):
 
   def test_same_messages_as_stax(self):
     cases = [
-        (dict(sparsity=1.), ValueError, r'`sparsity` must be in \[0, 1\)'),
+        (dict(sparsity=1.), ValueError,
+         r'`sparsity` must be a real number in \[0, 1\)'),
         (dict(sparsity='a'), TypeError, r'`sparsity` must be a real number'),
         (dict(sparsity=0.5, rescale='both'), ValueError,
          r'`rescale` must be one of'),

@@ -1,0 +1,475 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+r"""The exact empirical NTK of (pruned) networks, at the cost of kept weights.
+
+The empirical NTK is a sum over parameter leaves,
+
+  \Theta(x_1, x_2) = \sum_\ell J_\ell(x_1) J_\ell(x_2)^T,
+  J_\ell(x) = \partial f(x) / \partial \theta_\ell,
+
+and a weight that enters the network only through `y = x \cdot (m \odot W)`
+(a `dot_general`, as in `stax.Dense`, possibly masked and scaled
+elementwise by `m`, as in nt_prune's pruned layers, whose `m` is
+`forward_scale * (W != 0)`) has
+
+  J_W(x)[o, (i, j)] = m_{ij} \sum_r x_{r i} g_{o r j},
+  g = \partial f / \partial y,
+
+which vanishes wherever `m_{ij} = 0`. So only the columns of kept entries
+(`m != 0`) are formed, from one forward pass that records `x` and one
+backward pass per output unit that gives `g`: the cost is proportional to
+the number of kept weights, `N_1 N_2 O^2 nnz` for the contraction, against
+`N_1 N_2 O^2 |W|` for NT's Jacobian contraction.
+
+How the weights are found: `f` is traced to a jaxpr, and each parameter leaf
+is followed through elementwise multiplications (by constants, or by
+zero-derivative functions of the leaf itself, such as `W != 0`) to the one
+`dot_general` that consumes it. A leaf used in any other way (convolutions,
+attention, biases, layer norms, ...) is handled exactly by its full Jacobian,
+as in NT's implementation 1. Nothing is ever dropped.
+
+Static shapes under `jit`: the number of kept entries of a freshly drawn mask
+varies, so each masked leaf gets a static capacity: from the sparsity its
+pruned layer declares (the layer's `apply_fn` names its masking
+`nt_prune_keep_<q>`), `C = min(n, ceil(q n + 7 sqrt(n q (1 - q)) + 16))`
+entries; an unmasked or undeclared leaf gets `C = n`. If a mask ever keeps
+more than `C` entries, `lax.cond` switches that leaf to all `n` entries, so a
+kept weight is never dropped; one compilation serves every mask.
+"""
+
+import dataclasses
+import functools
+import math
+import re
+from typing import Any, Callable, Optional, Sequence, Union
+
+import jax
+from jax import lax
+from jax import numpy as jnp
+import numpy as np
+
+from nt_prune import validation
+
+Axes = Union[int, Sequence[int]]
+
+# The name scope a pruned layer's `apply_fn` puts around its masking, from
+# which the static capacity is read (see `masking.remask`).
+KEEP_SCOPE = 'nt_prune_keep_'
+_KEEP_PATTERN = re.compile(KEEP_SCOPE + r'([0-9.e+-]+)')
+
+# Elementwise primitives through which a leaf stays "W times a multiplier".
+_LINEAR_UNARY = ('convert_element_type', 'copy', 'copy_p')
+# Primitives whose output has a zero derivative: masks made from the leaf.
+_ZERO_DERIVATIVE = ('ne', 'eq', 'gt', 'ge', 'lt', 'le', 'sign',
+                    'stop_gradient', 'and', 'or', 'not')
+_Z_CAPACITY = 7.  # Standard deviations of the binomial count.
+# Elements of the largest intermediate when gathering kept columns.
+_CHUNK_ELEMENTS = 2**23
+
+
+def capacity(size: int, keep_prob: Optional[float]) -> int:
+  """Static number of kept entries reserved for a mask of `size` entries."""
+  if keep_prob is None or keep_prob >= 1.:
+    return size
+  mean = size * keep_prob
+  std = math.sqrt(size * keep_prob * (1. - keep_prob))
+  return int(min(size, math.ceil(mean + _Z_CAPACITY * std + 16)))
+
+
+@dataclasses.dataclass
+class _Use:
+  """How a leaf reaches its `dot_general`."""
+  eqn_index: int
+  operand: int  # 0: the leaf is the lhs, 1: the rhs.
+  keep_prob: Optional[float] = None
+
+
+def _keep_prob(eqn) -> Optional[float]:
+  match = _KEEP_PATTERN.search(str(eqn.source_info.name_stack))
+  return None if match is None else float(match.group(1))
+
+
+def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
+  """Leaves (by index) that reach exactly one dot_general linearly."""
+  # Var -> ('lin' | 'zero', leaf index) for values that depend on a leaf.
+  kind = {}
+  uses: dict[int, _Use] = {}
+  bad = set()
+  for i, v in enumerate(jaxpr.invars[:n_leaves]):
+    kind[v] = ('lin', i)
+
+  def dependence(var):
+    return kind.get(var) if not isinstance(var, jax.core.Literal) else None
+
+  for eqn_index, eqn in enumerate(jaxpr.eqns):
+    deps = [dependence(v) for v in eqn.invars]
+    leaves = {d[1] for d in deps if d is not None}
+    if not leaves:
+      continue
+    name = eqn.primitive.name
+    out = None
+    if len(leaves) > 1:
+      bad.update(leaves)
+    elif name in _ZERO_DERIVATIVE:
+      out = ('zero', leaves.pop())
+    elif name in _LINEAR_UNARY and len(eqn.invars) == 1:
+      out = deps[0]
+    elif name == 'mul':
+      lin = [d for d in deps if d is not None and d[0] == 'lin']
+      out = lin[0] if len(lin) == 1 else (
+          ('zero', leaves.pop()) if not lin else None)
+      if out is None:
+        bad.update(leaves)
+    elif name == 'dot_general':
+      leaf = leaves.pop()
+      operands = [i for i, d in enumerate(deps) if d is not None]
+      batch = eqn.params['dimension_numbers'][1]
+      if (len(operands) != 1 or deps[operands[0]][0] != 'lin' or
+          any(batch) or leaf in uses):
+        bad.add(leaf)
+      else:
+        uses[leaf] = _Use(eqn_index, operands[0])
+      continue  # The output is an activation.
+    else:
+      bad.update(leaves)
+    if out is not None:
+      for v in eqn.outvars:
+        kind[v] = out
+  for v in jaxpr.outvars:
+    d = dependence(v)
+    if d is not None:
+      bad.add(d[1])
+  # The capacity comes from the masking's name scope, where there is one.
+  for leaf, use in uses.items():
+    for eqn in jaxpr.eqns[:use.eqn_index]:
+      if any(dependence(v) == ('lin', leaf) for v in eqn.invars):
+        q = _keep_prob(eqn)
+        if q is not None:
+          use.keep_prob = q
+  return {leaf: use for leaf, use in uses.items() if leaf not in bad}
+
+
+def _read(env, var):
+  return var.val if isinstance(var, jax.core.Literal) else env[var]
+
+
+def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
+              deltas: dict[int, jax.Array]):
+  """Evaluates `closed` on `args`, adding `deltas[leaf]` to each use's output.
+
+  Returns:
+    The jaxpr's outputs, and per used leaf `(x, m)`: the other operand of its
+    `dot_general` and the elementwise multiplier `m` with which the leaf
+    reaches it (`W_eff = m * W`).
+  """
+  jaxpr = closed.jaxpr
+  env, multiplier = {}, {}
+  for var, val in zip(jaxpr.constvars, closed.consts):
+    env[var] = val
+  for var, val in zip(jaxpr.invars, args):
+    env[var] = val
+  for leaf in uses:
+    var = jaxpr.invars[leaf]
+    multiplier[var] = jnp.ones_like(env[var])
+  at_use = {use.eqn_index: leaf for leaf, use in uses.items()}
+  recorded = {}
+  for eqn_index, eqn in enumerate(jaxpr.eqns):
+    invals = [_read(env, v) for v in eqn.invars]
+    subfuns, params = eqn.primitive.get_bind_params(eqn.params)
+    outvals = eqn.primitive.bind(*subfuns, *invals, **params)
+    if not eqn.primitive.multiple_results:
+      outvals = [outvals]
+    tracked = [v for v in eqn.invars
+               if not isinstance(v, jax.core.Literal) and v in multiplier]
+    if eqn_index in at_use:
+      leaf = at_use[eqn_index]
+      operand = uses[leaf].operand
+      recorded[leaf] = (invals[1 - operand],
+                        multiplier[eqn.invars[operand]])
+      outvals = [outvals[0] + deltas[leaf]]
+    elif tracked and eqn.primitive.name == 'mul':
+      (var,) = tracked  # `_analyse` allows one linear factor.
+      other = invals[1] if eqn.invars[0] is var else invals[0]
+      multiplier[eqn.outvars[0]] = multiplier[var] * other
+    elif tracked and eqn.primitive.name in _LINEAR_UNARY:
+      multiplier[eqn.outvars[0]] = eqn.primitive.bind(
+          *subfuns, multiplier[tracked[0]], **params)
+    for var, val in zip(eqn.outvars, outvals):
+      env[var] = val
+  return [_read(env, v) for v in jaxpr.outvars], recorded
+
+
+def _kept_columns(x, g, m, use: _Use, eqn, n_fx: int, size: int,
+                  per_example: bool):
+  """`J_W` restricted to the first `size` kept entries of `m`: `(fx..., size)`.
+
+  Args:
+    x: the other operand of the leaf's `dot_general` (with a leading example
+      axis if `per_example`).
+    g: `d fx / d y` for the `dot_general`'s output `y`, of shape
+      `fx.shape + y.shape` (with a leading example axis if `per_example`).
+    m: the multiplier, of the leaf's shape; kept entries are `m != 0`.
+    use: the leaf's use.
+    eqn: the `dot_general`.
+    n_fx: number of axes of `fx` (per example if `per_example`).
+    size: number of entries to gather (a static capacity, or `m.size`).
+    per_example: whether `x` and `g` have a leading example axis.
+  """
+  (lc, rc), _ = eqn.params['dimension_numbers']
+  w_contract, x_contract = (lc, rc) if use.operand == 0 else (rc, lc)
+  w_shape = m.shape
+  w_free = [a for a in range(m.ndim) if a not in w_contract]
+  e = 1 if per_example else 0
+  x_ndim = x.ndim - e
+  x_free = [a for a in range(x_ndim) if a not in x_contract]
+  # Output axes of the dot_general: lhs free axes, then rhs free axes.
+  y_w_free = (list(range(len(w_free))) if use.operand == 0 else
+              list(range(len(x_free), len(x_free) + len(w_free))))
+  y_x_free = (list(range(len(w_free), len(w_free) + len(x_free)))
+              if use.operand == 0 else list(range(len(x_free))))
+
+  flat = m.reshape(-1)
+  nonzero = flat != 0
+  idx = jnp.nonzero(nonzero, size=size, fill_value=0)[0]
+  weight = flat[idx] * (jnp.arange(size) < jnp.sum(nonzero))
+  multi = jnp.unravel_index(idx, w_shape)
+  c_idx = jnp.ravel_multi_index(tuple(multi[a] for a in w_contract),
+                                tuple(w_shape[a] for a in w_contract),
+                                mode='clip') if w_contract else jnp.zeros_like(
+                                    idx)
+  f_idx = jnp.ravel_multi_index(tuple(multi[a] for a in w_free),
+                                tuple(w_shape[a] for a in w_free),
+                                mode='clip') if w_free else jnp.zeros_like(idx)
+
+  lead = list(range(e))
+  x_t = jnp.transpose(x, lead + [e + a for a in x_free] +
+                      [e + a for a in x_contract])
+  n_f = math.prod(x.shape[e + a] for a in x_free)
+  x_t = x_t.reshape(x.shape[:e] + (n_f, -1))  # (E?, F, |contracted|)
+  fx_axes = list(range(e + n_fx))
+  g_t = jnp.transpose(g, fx_axes + [e + n_fx + a for a in y_x_free] +
+                      [e + n_fx + a for a in y_w_free])
+  g_t = g_t.reshape(g.shape[:e + n_fx] + (n_f, -1))  # (E?, fx..., F, |free|)
+  batch = g_t.shape[:e + n_fx]
+  x_t = x_t.reshape(x_t.shape[:e] + (1,) * n_fx + x_t.shape[e:])
+
+  # Gather and contract over F in chunks of kept entries, so that memory
+  # stays at `_CHUNK_ELEMENTS` whatever the number of kept entries.
+  chunk = max(1, min(size, _CHUNK_ELEMENTS // max(1, math.prod(batch) * n_f)))
+  n_chunks = -(-size // chunk)
+  pad = n_chunks * chunk - size
+
+  def columns(indices):
+    c, f = indices
+    return jnp.sum(jnp.take(x_t, c, axis=-1) * jnp.take(g_t, f, axis=-1),
+                   axis=-2)  # (E?, fx..., chunk)
+
+  c_idx, f_idx = (jnp.pad(i, (0, pad)).reshape(n_chunks, chunk)
+                  for i in (c_idx, f_idx))
+  out = lax.map(columns, (c_idx, f_idx))  # (n_chunks, E?, fx..., chunk)
+  out = jnp.moveaxis(out, 0, -2).reshape(batch + (n_chunks * chunk,))
+  return out[..., :size] * weight
+
+
+def _contract(j1, j2, n_fx: int, trace_axes, diagonal_axes):
+  """NT's contraction of two Jacobians `(fx..., P)` over `P` and the traces."""
+  letters = 'abcdefghijklmnopqrstuvwxy'
+  left = letters[:n_fx]
+  right = ''.join(left[i] if (i in trace_axes or i in diagonal_axes) else
+                  letters[n_fx + i] for i in range(n_fx))
+  out = ''
+  for i in range(n_fx):
+    if i in trace_axes:
+      continue
+    out += left[i] if i in diagonal_axes else left[i] + letters[n_fx + i]
+  return jnp.einsum(f'{left}z,{right}z->{out}', j1, j2)
+
+
+def _canonical_axes(where: str, name: str, axes: Axes) -> tuple[int, ...]:
+  if isinstance(axes, int) and not isinstance(axes, bool):
+    return (axes,)
+  if (isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence) or
+      not all(isinstance(a, int) and not isinstance(a, bool) for a in axes)):
+    validation.refuse(TypeError, where, name, axes,
+                      'an integer or a sequence of integers (output axes)')
+  return tuple(axes)
+
+
+def _pass(f, leaves, treedef, x, per_example_axis: Optional[int]):
+  """One input's forward and backward passes.
+
+  Returns:
+    `fx`; the leaves' uses; per used leaf `(x, g, m)` (the other operand,
+    `d fx / d y`, the multiplier); per other float leaf its Jacobian
+    `(fx..., leaf.size)`; and the jaxpr's equations.
+  """
+  def network(leaf_values, inputs):
+    return f(jax.tree_util.tree_unflatten(treedef, leaf_values), inputs)
+
+  if per_example_axis is None:
+    example = x
+  else:
+    example = jnp.expand_dims(jnp.take(x, 0, axis=per_example_axis),
+                              per_example_axis)
+  closed = jax.make_jaxpr(network)(leaves, example)
+  n = len(leaves)
+  uses = _analyse(closed.jaxpr, n)
+  slow = [i for i, leaf in enumerate(leaves) if i not in uses and
+          jnp.issubdtype(jnp.result_type(leaf), jnp.inexact)]
+
+  def outputs(deltas, slow_values, inputs):
+    args = list(leaves)
+    for i, v in zip(slow, slow_values):
+      args[i] = v
+    outs, recorded = _evaluate(closed, n, uses, args + [inputs], deltas)
+    fx = outs[0]
+    if per_example_axis is not None:
+      fx = jnp.squeeze(fx, per_example_axis)
+    return fx, (fx, recorded)
+
+  def jacobians(inputs):
+    deltas = {leaf: jnp.zeros(closed.jaxpr.eqns[use.eqn_index].outvars[0]
+                              .aval.shape, closed.jaxpr.eqns[use.eqn_index]
+                              .outvars[0].aval.dtype)
+              for leaf, use in uses.items()}
+    (jd, js), (fx, recorded) = jax.jacrev(outputs, argnums=(0, 1),
+                                          has_aux=True)(
+                                              deltas, [leaves[i] for i in slow],
+                                              inputs)
+    fast = {leaf: (recorded[leaf][0], jd[leaf]) for leaf in uses}
+    multipliers = {leaf: recorded[leaf][1] for leaf in uses}
+    return fx, fast, js, multipliers
+
+  if per_example_axis is None:
+    fx, fast, js, multipliers = jacobians(x)
+  else:
+    def one(x_a):
+      return jacobians(jnp.expand_dims(x_a, per_example_axis))
+    fx, fast, js, multipliers = jax.vmap(
+        one, in_axes=per_example_axis, out_axes=(0, 0, 0, None))(x)
+    fx = jnp.moveaxis(fx, 0, per_example_axis)
+    js = [jnp.moveaxis(j, 0, per_example_axis) for j in js]
+  js = {i: j.reshape(fx.shape + (-1,)) for i, j in zip(slow, js)}
+  fast = {leaf: (xo, g, multipliers[leaf]) for leaf, (xo, g) in fast.items()}
+  return fx, uses, fast, js, closed.jaxpr.eqns
+
+
+def empirical_ntk_fn(
+    f: Callable[..., Any],
+    trace_axes: Axes = (-1,),
+    diagonal_axes: Axes = (),
+    vmap_axes: Optional[int] = None,
+) -> Callable[..., jax.Array]:
+  """The exact empirical NTK, at the cost of the kept weights.
+
+  Same signature, semantics and output shapes as
+  `neural_tangents.empirical_ntk_fn` (the kernel is averaged over
+  `trace_axes`, `diagonal_axes` appear once, every other output axis twice,
+  as `zip(f(x1).shape, f(x2).shape)`). Weights that reach the network only
+  through one `dot_general` (`stax.Dense` and nt_prune's `PrunedDense`,
+  masked or not) take the kept-column path of this module's docstring; every
+  other parameter leaf, by its full Jacobian. Where `f` has an output that is
+  not one array, `vmap_axes` is not `None` or an integer, or `**kwargs` are
+  passed to `f`, NT's implementation 1 (Jacobian contraction) computes the
+  kernel instead, exactly.
+
+  Args:
+    f: `apply_fn(params, x, **kwargs)`.
+    trace_axes: output axes to trace over (and average), as in NT.
+    diagonal_axes: output axes to take the diagonal of, as in NT.
+    vmap_axes: `None` (no assumption), or the batch axis of `x` and `f(x)`
+      along which examples are independent, as in NT: the per-example passes
+      are then vectorized, which is much faster.
+
+  Returns:
+    `ntk_fn(x1, x2, params, **apply_fn_kwargs)`; `x2=None` means `x1`.
+
+  Example:
+
+    >>> from jax import random
+    >>> from neural_tangents import stax
+    >>> import nt_prune
+    >>> init_fn, apply_fn, _ = stax.serial(
+    ...     stax.Dense(64), stax.Relu(),
+    ...     nt_prune.PrunedDense(64, sparsity=0.9), stax.Relu(),
+    ...     nt_prune.PrunedDense(1, sparsity=0.9))
+    >>> x = random.normal(random.PRNGKey(0), (4, 3))
+    >>> _, params = init_fn(random.PRNGKey(1), x.shape)
+    >>> nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)(x, None, params).shape
+    (4, 4)
+  """
+  where = 'empirical_ntk_fn'
+  if not callable(f):
+    validation.refuse(TypeError, where, 'f', f,
+                      'a function apply_fn(params, x, **kwargs)')
+  trace = _canonical_axes(where, 'trace_axes', trace_axes)
+  diagonal = _canonical_axes(where, 'diagonal_axes', diagonal_axes)
+  simple_vmap = vmap_axes is None or (isinstance(vmap_axes, int) and
+                                      not isinstance(vmap_axes, bool))
+
+  def nt_ntk_fn(x1, x2, params, **apply_fn_kwargs):
+    import neural_tangents as nt  # pylint: disable=g-import-not-at-top
+    return nt.empirical_ntk_fn(
+        f, trace_axes, diagonal_axes, vmap_axes,
+        implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION)(
+            x1, x2, params, **apply_fn_kwargs)
+
+  def ntk_fn(x1, x2, params, **apply_fn_kwargs):
+    if (apply_fn_kwargs or not simple_vmap or not hasattr(x1, 'shape') or
+        (x2 is not None and not hasattr(x2, 'shape'))):
+      return nt_ntk_fn(x1, x2, params, **apply_fn_kwargs)
+    if not isinstance(jax.eval_shape(f, params, x1), jax.ShapeDtypeStruct):
+      return nt_ntk_fn(x1, x2, params)  # A pytree of outputs.
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    fx1, uses, fast1, slow1, eqns = _pass(f, leaves, treedef, x1, vmap_axes)
+    if x2 is None:
+      fast2, slow2 = fast1, slow1
+    else:
+      _, uses2, fast2, slow2, _ = _pass(f, leaves, treedef, x2, vmap_axes)
+      if set(uses2) != set(uses):
+        return nt_ntk_fn(x1, x2, params)
+    n_fx = fx1.ndim
+    t = tuple(sorted(a % n_fx for a in trace))
+    d = tuple(sorted(a % n_fx for a in diagonal))
+    per_example = vmap_axes is not None
+    n_fx_pass = n_fx - 1 if per_example else n_fx
+
+    def columns(fast, leaf, size):
+      xo, g, m = fast[leaf]
+      j = _kept_columns(xo, g, m, uses[leaf], eqns[uses[leaf].eqn_index],
+                        n_fx_pass, size, per_example)
+      return jnp.moveaxis(j, 0, vmap_axes) if per_example else j
+
+    ntk = 0.
+    for leaf, use in uses.items():
+      m = fast1[leaf][2]
+      full = m.size
+      cap = capacity(full, use.keep_prob)
+
+      def contribution(size, leaf=leaf):
+        return _contract(columns(fast1, leaf, size),
+                         columns(fast2, leaf, size), n_fx, t, d)
+
+      if cap >= full:
+        ntk += contribution(full)
+      else:  # Never drop a kept weight: all entries if the mask overflows.
+        ntk += lax.cond(jnp.sum(m != 0) <= cap,
+                        functools.partial(contribution, cap),
+                        functools.partial(contribution, full))
+    for i, j1 in slow1.items():
+      ntk += _contract(j1, slow2[i], n_fx, t, d)
+    return ntk / math.prod(fx1.shape[a] for a in t)
+
+  return ntk_fn
