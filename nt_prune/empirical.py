@@ -211,80 +211,97 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
   return [_read(env, v) for v in jaxpr.outvars], recorded
 
 
-def _kept_columns(x, g, m, use: _Use, eqn, n_fx: int, size: int,
+def _kept_entries(m: jax.Array, size: int):
+  """The first `size` kept entries of `m`: flat indices and their weights.
+
+  Entries past the number kept (padding up to the static `size`) get weight
+  0, so they add nothing. `size == m.size` takes every entry, kept or not,
+  with no search.
+  """
+  flat = m.reshape(-1)
+  if size == flat.size:
+    return jnp.arange(size), flat
+  nonzero = flat != 0
+  idx = jnp.nonzero(nonzero, size=size, fill_value=0)[0]
+  weight = flat[idx] * (jnp.arange(size) < jnp.sum(nonzero))
+  return idx, weight
+
+
+def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
                   per_example: bool):
-  """`J_W` restricted to the first `size` kept entries of `m`: `(fx..., size)`.
+  """`J_W` at the kept entries `kept = (idx, weight)`: shape `(K, E?, fx...)`.
 
   Args:
     x: the other operand of the leaf's `dot_general` (with a leading example
       axis if `per_example`).
     g: `d fx / d y` for the `dot_general`'s output `y`, of shape
       `fx.shape + y.shape` (with a leading example axis if `per_example`).
-    m: the multiplier, of the leaf's shape; kept entries are `m != 0`.
+    w_shape: the leaf's shape.
+    kept: flat indices of the kept entries and their multipliers.
     use: the leaf's use.
     eqn: the `dot_general`.
     n_fx: number of axes of `fx` (per example if `per_example`).
-    size: number of entries to gather (a static capacity, or `m.size`).
     per_example: whether `x` and `g` have a leading example axis.
   """
+  idx, weight = kept
   (lc, rc), _ = eqn.params['dimension_numbers']
   w_contract, x_contract = (lc, rc) if use.operand == 0 else (rc, lc)
-  w_shape = m.shape
-  w_free = [a for a in range(m.ndim) if a not in w_contract]
+  w_free = [a for a in range(len(w_shape)) if a not in w_contract]
   e = 1 if per_example else 0
-  x_ndim = x.ndim - e
-  x_free = [a for a in range(x_ndim) if a not in x_contract]
+  x_free = [a for a in range(x.ndim - e) if a not in x_contract]
   # Output axes of the dot_general: lhs free axes, then rhs free axes.
   y_w_free = (list(range(len(w_free))) if use.operand == 0 else
               list(range(len(x_free), len(x_free) + len(w_free))))
   y_x_free = (list(range(len(w_free), len(w_free) + len(x_free)))
               if use.operand == 0 else list(range(len(x_free))))
 
-  flat = m.reshape(-1)
-  nonzero = flat != 0
-  idx = jnp.nonzero(nonzero, size=size, fill_value=0)[0]
-  weight = flat[idx] * (jnp.arange(size) < jnp.sum(nonzero))
   multi = jnp.unravel_index(idx, w_shape)
-  c_idx = jnp.ravel_multi_index(tuple(multi[a] for a in w_contract),
-                                tuple(w_shape[a] for a in w_contract),
-                                mode='clip') if w_contract else jnp.zeros_like(
-                                    idx)
-  f_idx = jnp.ravel_multi_index(tuple(multi[a] for a in w_free),
-                                tuple(w_shape[a] for a in w_free),
-                                mode='clip') if w_free else jnp.zeros_like(idx)
 
-  lead = list(range(e))
-  x_t = jnp.transpose(x, lead + [e + a for a in x_free] +
-                      [e + a for a in x_contract])
+  def flat_index(axes):
+    if not axes:
+      return jnp.zeros_like(idx)
+    return jnp.ravel_multi_index(tuple(multi[a] for a in axes),
+                                 tuple(w_shape[a] for a in axes), mode='clip')
+
+  # Rows first, so that gathering kept entries reads contiguous rows.
   n_f = math.prod(x.shape[e + a] for a in x_free)
-  x_t = x_t.reshape(x.shape[:e] + (n_f, -1))  # (E?, F, |contracted|)
-  fx_axes = list(range(e + n_fx))
-  g_t = jnp.transpose(g, fx_axes + [e + n_fx + a for a in y_x_free] +
-                      [e + n_fx + a for a in y_w_free])
-  g_t = g_t.reshape(g.shape[:e + n_fx] + (n_f, -1))  # (E?, fx..., F, |free|)
-  batch = g_t.shape[:e + n_fx]
-  x_t = x_t.reshape(x_t.shape[:e] + (1,) * n_fx + x_t.shape[e:])
+  x_rows = jnp.transpose(x, [e + a for a in x_contract] + list(range(e)) +
+                         [e + a for a in x_free])
+  x_rows = x_rows.reshape((-1,) + x.shape[:e] + (1,) * n_fx + (n_f,))
+  g_rows = jnp.transpose(g, [e + n_fx + a for a in y_w_free] +
+                         list(range(e + n_fx)) +
+                         [e + n_fx + a for a in y_x_free])
+  g_rows = g_rows.reshape((-1,) + g.shape[:e + n_fx] + (n_f,))
+  c_idx, f_idx = flat_index(w_contract), flat_index(w_free)
+  batch = g_rows.shape[1:-1]
 
   # Gather and contract over F in chunks of kept entries, so that memory
-  # stays at `_CHUNK_ELEMENTS` whatever the number of kept entries.
+  # stays near `_CHUNK_ELEMENTS` whatever the number of kept entries.
+  size = idx.shape[0]
   chunk = max(1, min(size, _CHUNK_ELEMENTS // max(1, math.prod(batch) * n_f)))
   n_chunks = -(-size // chunk)
   pad = n_chunks * chunk - size
 
   def columns(indices):
     c, f = indices
-    return jnp.sum(jnp.take(x_t, c, axis=-1) * jnp.take(g_t, f, axis=-1),
-                   axis=-2)  # (E?, fx..., chunk)
+    return jnp.sum(x_rows[c] * g_rows[f], axis=-1)  # (chunk, E?, fx...)
 
   c_idx, f_idx = (jnp.pad(i, (0, pad)).reshape(n_chunks, chunk)
                   for i in (c_idx, f_idx))
-  out = lax.map(columns, (c_idx, f_idx))  # (n_chunks, E?, fx..., chunk)
-  out = jnp.moveaxis(out, 0, -2).reshape(batch + (n_chunks * chunk,))
-  return out[..., :size] * weight
+  if n_chunks == 1:
+    out = columns((c_idx[0], f_idx[0]))
+  else:
+    out = lax.map(columns, (c_idx, f_idx)).reshape((-1,) + batch)
+  weight = weight.reshape((-1,) + (1,) * len(batch))
+  return out[:size] * weight
 
 
 def _contract(j1, j2, n_fx: int, trace_axes, diagonal_axes):
-  """NT's contraction of two Jacobians `(fx..., P)` over `P` and the traces."""
+  """NT's contraction of two Jacobians `(P, fx...)` over `P` and the traces.
+
+  The output has NT's layout: for each output axis in order, none if traced,
+  one if diagonal, two (x1's, x2's) otherwise.
+  """
   letters = 'abcdefghijklmnopqrstuvwxy'
   left = letters[:n_fx]
   right = ''.join(left[i] if (i in trace_axes or i in diagonal_axes) else
@@ -294,7 +311,18 @@ def _contract(j1, j2, n_fx: int, trace_axes, diagonal_axes):
     if i in trace_axes:
       continue
     out += left[i] if i in diagonal_axes else left[i] + letters[n_fx + i]
-  return jnp.einsum(f'{left}z,{right}z->{out}', j1, j2)
+  if diagonal_axes:
+    return jnp.einsum(f'z{left},z{right}->{out}', j1, j2)
+  # One matrix product: (P * traced, rest1)^T (P * traced, rest2).
+  rest = [i for i in range(n_fx) if i not in trace_axes]
+  order = [0] + [1 + i for i in trace_axes] + [1 + i for i in rest]
+  a, b = (jnp.transpose(j, order) for j in (j1, j2))
+  rest1, rest2 = a.shape[1 + len(trace_axes):], b.shape[1 + len(trace_axes):]
+  prod = a.reshape(-1, math.prod(rest1)).T @ b.reshape(-1, math.prod(rest2))
+  prod = prod.reshape(rest1 + rest2)
+  # Interleave as NT: x1's axis i, then x2's axis i.
+  k = len(rest)
+  return jnp.transpose(prod, [v for i in range(k) for v in (i, k + i)])
 
 
 def _canonical_axes(where: str, name: str, axes: Axes) -> tuple[int, ...]:
@@ -361,7 +389,9 @@ def _pass(f, leaves, treedef, x, per_example_axis: Optional[int]):
         one, in_axes=per_example_axis, out_axes=(0, 0, 0, None))(x)
     fx = jnp.moveaxis(fx, 0, per_example_axis)
     js = [jnp.moveaxis(j, 0, per_example_axis) for j in js]
-  js = {i: j.reshape(fx.shape + (-1,)) for i, j in zip(slow, js)}
+  # Parameters first, as the kept columns: `(leaf.size, fx...)`.
+  js = {i: jnp.moveaxis(j.reshape(fx.shape + (-1,)), -1, 0)
+        for i, j in zip(slow, js)}
   fast = {leaf: (xo, g, multipliers[leaf]) for leaf, (xo, g) in fast.items()}
   return fx, uses, fast, js, closed.jaxpr.eqns
 
@@ -446,11 +476,11 @@ def empirical_ntk_fn(
     per_example = vmap_axes is not None
     n_fx_pass = n_fx - 1 if per_example else n_fx
 
-    def columns(fast, leaf, size):
+    def columns(fast, leaf, kept):
       xo, g, m = fast[leaf]
-      j = _kept_columns(xo, g, m, uses[leaf], eqns[uses[leaf].eqn_index],
-                        n_fx_pass, size, per_example)
-      return jnp.moveaxis(j, 0, vmap_axes) if per_example else j
+      j = _kept_columns(xo, g, m.shape, kept, uses[leaf],
+                        eqns[uses[leaf].eqn_index], n_fx_pass, per_example)
+      return jnp.moveaxis(j, 1, 1 + vmap_axes) if per_example else j
 
     ntk = 0.
     for leaf, use in uses.items():
@@ -458,9 +488,10 @@ def empirical_ntk_fn(
       full = m.size
       cap = capacity(full, use.keep_prob)
 
-      def contribution(size, leaf=leaf):
-        return _contract(columns(fast1, leaf, size),
-                         columns(fast2, leaf, size), n_fx, t, d)
+      def contribution(size, leaf=leaf, m=m):
+        kept = _kept_entries(m, size)
+        return _contract(columns(fast1, leaf, kept),
+                         columns(fast2, leaf, kept), n_fx, t, d)
 
       if cap >= full:
         ntk += contribution(full)

@@ -1,0 +1,159 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""Empirical NTK timings: nt_prune.empirical_ntk_fn against NT's, in one process.
+
+For each network (a ReLU MLP with a dense first layer and three pruned
+layers, and a pruned CNN), width, sparsity and batch, times, with `jax.jit`
+and `block_until_ready`, the median of `--repeats` runs after a warm-up:
+
+* `nt_prune.empirical_ntk_fn` on the pruned network;
+* each of NT's implementations (1 Jacobian contraction, NT's default;
+  2 NTK-vector products; 3 structured derivatives, NT's fastest) that the
+  installed jax can run, on the pruned network and on the dense network of
+  the same width (`sparsity=0`, plain stax layers).
+
+Every implementation gets `vmap_axes=0` (examples are independent), NT's
+recommended setting. Ratios are against NT's fastest implementation on the
+dense network (`vs_dense_best`) and on the pruned network
+(`vs_pruned_best`); they are printed and written to `--out` as CSV, with the
+machine. NT's implementation 3 needs jax 0.4.25 (`pip install
+'.[structured-derivatives]'`); on newer jax it is skipped with NT's error.
+
+  python benchmarks/empirical_ntk.py [--quick] [--out results.csv]
+"""
+
+import csv
+import os
+import platform
+import statistics
+import time
+
+from absl import app
+from absl import flags
+import jax
+from jax import random
+import neural_tangents as nt
+from neural_tangents import stax
+
+import nt_prune
+
+_QUICK = flags.DEFINE_bool('quick', False, 'One small case per network.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed runs per case.')
+_OUT = flags.DEFINE_string('out', 'benchmarks/empirical_ntk.csv',
+                           'Where to write the CSV.')
+
+_NT = {1: nt.NtkImplementation.JACOBIAN_CONTRACTION,
+       2: nt.NtkImplementation.NTK_VECTOR_PRODUCTS,
+       3: nt.NtkImplementation.STRUCTURED_DERIVATIVES}
+
+
+def mlp(width: int, sparsity: float):
+  """Dense first layer, three pruned layers (plain stax if sparsity is 0)."""
+  def layer(out):
+    return (stax.Dense(out) if sparsity == 0 else
+            nt_prune.PrunedDense(out, sparsity=sparsity))
+  return stax.serial(stax.Dense(width), stax.Relu(), layer(width), stax.Relu(),
+                     layer(width), stax.Relu(), layer(1))
+
+
+def cnn(width: int, sparsity: float):
+  """Dense first conv, two pruned convs, a pruned readout (8x8 images)."""
+  def conv(out):
+    return (stax.Conv(out, (3, 3), padding='SAME') if sparsity == 0 else
+            nt_prune.PrunedConv(out, (3, 3), padding='SAME',
+                                sparsity=sparsity))
+  readout = (stax.Dense(1) if sparsity == 0 else
+             nt_prune.PrunedDense(1, sparsity=sparsity))
+  return stax.serial(stax.Conv(width, (3, 3), padding='SAME'), stax.Relu(),
+                     conv(width), stax.Relu(), conv(width), stax.Relu(),
+                     stax.Flatten(), readout)
+
+
+def _median_seconds(fn, *args) -> float:
+  jax.block_until_ready(fn(*args))  # Warm-up: compiles.
+  times = []
+  for _ in range(_REPEATS.value):
+    start = time.perf_counter()
+    jax.block_until_ready(fn(*args))
+    times.append(time.perf_counter() - start)
+  return statistics.median(times)
+
+
+def _time(ntk_fn, x1, x2, params):
+  try:
+    return _median_seconds(jax.jit(ntk_fn), x1, x2, params)
+  except Exception as e:  # pylint: disable=broad-except
+    print(f'    skipped: {type(e).__name__}: {str(e)[:120]}')
+    return float('nan')
+
+
+def _cases():
+  if _QUICK.value:
+    return [('mlp', 256, 0.9, 16, 32), ('cnn', 16, 0.9, 4, 8)]
+  cases = []
+  for width in (512, 1024, 2048):
+    for sparsity in (0.5, 0.9, 0.99):
+      for n1, n2 in ((16, 32), (128, 128)):
+        cases.append(('mlp', width, sparsity, n1, n2))
+  cases.append(('cnn', 64, 0.9, 8, 16))
+  return cases
+
+
+def main(argv):
+  del argv
+  machine = f'{platform.machine()}, {os.cpu_count()} cores, jax ' \
+            f'{jax.__version__}, {platform.python_version()}'
+  print(f'Machine: {machine}')
+  rows = []
+  for arch, width, sparsity, n1, n2 in _cases():
+    build = mlp if arch == 'mlp' else cnn
+    shape = (32,) if arch == 'mlp' else (8, 8, 3)
+    x1 = random.normal(random.PRNGKey(0), (n1,) + shape)
+    x2 = random.normal(random.PRNGKey(1), (n2,) + shape)
+    print(f'{arch} width={width} sparsity={sparsity} batch={n1}x{n2}')
+    times = {}
+    for label, s in (('pruned', sparsity), ('dense', 0.)):
+      init_fn, apply_fn, _ = build(width, s)
+      _, params = init_fn(random.PRNGKey(2), x1.shape)
+      for i, implementation in _NT.items():
+        times[f'nt{i}_{label}'] = _time(nt.empirical_ntk_fn(
+            apply_fn, vmap_axes=0, implementation=implementation), x1, x2,
+                                        params)
+        print(f'  NT {i} on the {label} network: '
+              f'{times[f"nt{i}_{label}"]:.4f} s')
+      if label == 'pruned':
+        times['nt_prune'] = _time(nt_prune.empirical_ntk_fn(
+            apply_fn, vmap_axes=0), x1, x2, params)
+        print(f'  nt_prune on the pruned network: {times["nt_prune"]:.4f} s')
+    best = {label: min((t for k, t in times.items()
+                        if k.endswith(label) and t == t), default=float('nan'))
+            for label in ('dense', 'pruned')}
+    row = dict(machine=machine, arch=arch, width=width, sparsity=sparsity,
+               n1=n1, n2=n2, **times,
+               vs_dense_best=times['nt_prune'] / best['dense'],
+               vs_pruned_best=times['nt_prune'] / best['pruned'])
+    print(f'  nt_prune / NT best on dense: {row["vs_dense_best"]:.3f}; '
+          f'/ NT best on pruned: {row["vs_pruned_best"]:.3f}')
+    rows.append(row)
+  os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
+  with open(_OUT.value, 'w', newline='') as f:
+    writer = csv.DictWriter(f, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+  print(f'Wrote {_OUT.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)

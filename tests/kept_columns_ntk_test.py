@@ -1,0 +1,211 @@
+# Copyright 2026 The nt_prune Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""`nt_prune.empirical_ntk_fn` is exact: against NT and an independent Jacobian.
+
+NT's implementation 1 (Jacobian contraction) runs on every supported jax, so
+it is the reference here; `empirical_ntk_test.reference_ntk` (a `jax.jacobian`
+of the dense network restricted to kept weights) is the independent one.
+"""
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import jax
+from jax import numpy as jnp
+from jax import random
+import neural_tangents as nt
+from neural_tangents import stax
+import numpy as np
+
+import empirical_ntk_test
+import models
+import nt_prune
+from nt_prune import empirical
+
+_NT1 = nt.NtkImplementation.JACOBIAN_CONTRACTION
+_SHAPES = {'mlp': (5, 7), 'cnn': (3, 6, 6, 2)}
+
+
+def _nt(apply_fn, x1, x2, params, **kwargs):
+  return nt.empirical_ntk_fn(apply_fn, implementation=_NT1, **kwargs)(
+      x1, x2, params)
+
+
+def _assert_close(got, want):
+  # float32 sums of different orders: a few ulp of the largest entry.
+  np.testing.assert_allclose(got, want, rtol=2e-5,
+                             atol=2e-5 * float(jnp.max(jnp.abs(want))))
+
+
+class ExactnessTest(parameterized.TestCase):
+
+  @parameterized.product(arch=['mlp', 'cnn'],
+                         parameterization=['ntk', 'standard'],
+                         rescale=list(nt_prune.RESCALE_MODES),
+                         bias=[True, False], vmap_axes=[None, 0])
+  def test_against_nt(self, arch, parameterization, rescale, bias,
+                     vmap_axes):
+    build = models.mlp if arch == 'mlp' else models.cnn
+    init_fn, apply_fn, _ = build(16, sparsity=0.8, rescale=rescale,
+                                 parameterization=parameterization, bias=bias,
+                                 out_dim=1)
+    x = random.normal(random.PRNGKey(0), _SHAPES[arch])
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    got = nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=vmap_axes)(
+        x, None, params)
+    _assert_close(got, _nt(apply_fn, x, None, params))
+
+  @parameterized.product(arch=['mlp', 'cnn'], rescale=['forward', None])
+  def test_against_the_independent_reference(self, arch, rescale):
+    build, shape, _ = empirical_ntk_test._ARCHS[arch]
+    init_fn, apply_fn, _ = build(16, sparsity=0.8, rescale=rescale)
+    x = random.normal(random.PRNGKey(0), shape)
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    want = empirical_ntk_test.reference_ntk(arch, 16, params, x, 0.8, rescale,
+                                            'ntk')
+    _assert_close(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params), want)
+
+  @parameterized.product(trace_axes=[(-1,), ()], diagonal_axes=[(), (0,)],
+                         x2=[False, True], vmap_axes=[None, 0])
+  def test_output_axes_like_nt(self, trace_axes, diagonal_axes, x2,
+                               vmap_axes):
+    if x2 and diagonal_axes:
+      return  # NT needs x1 and x2 to match on diagonal axes.
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7, out_dim=3)
+    x1 = random.normal(random.PRNGKey(0), (5, 7))
+    x2 = random.normal(random.PRNGKey(1), (4, 7)) if x2 else None
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    kwargs = dict(trace_axes=trace_axes, diagonal_axes=diagonal_axes,
+                  vmap_axes=vmap_axes)
+    got = nt_prune.empirical_ntk_fn(apply_fn, **kwargs)(x1, x2, params)
+    want = _nt(apply_fn, x1, x2, params, **kwargs)
+    self.assertEqual(got.shape, want.shape)
+    _assert_close(got, want)
+
+  def test_mixed_network_with_parameter_free_layers(self):
+    init_fn, apply_fn, _ = stax.serial(
+        stax.Conv(6, (3, 3), padding='SAME', b_std=0.1), stax.Relu(),
+        nt_prune.PrunedConv(6, (2, 2), b_std=0.1, sparsity=0.6), stax.Erf(),
+        stax.AvgPool((2, 2)), stax.Conv(4, (2, 2)), stax.Relu(),
+        stax.Flatten(), stax.Dense(8, b_std=0.1), stax.Relu(),
+        nt_prune.PrunedDense(8, sparsity=0.9, rescale='init'), stax.Relu(),
+        stax.Dense(2))
+    x = random.normal(random.PRNGKey(0), (3, 6, 6, 2))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    _assert_close(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)(
+        x, None, params), _nt(apply_fn, x, None, params))
+
+  def test_sparsity_zero_is_the_dense_networks_ntk(self):
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.)
+    _, dense_apply, _ = models.mlp(16, sparsity=None)
+    x = random.normal(random.PRNGKey(0), (5, 7))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    _assert_close(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params),
+                  _nt(dense_apply, x, None, params))
+
+  def test_under_jit_and_nt_batch(self):
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.9)
+    x = random.normal(random.PRNGKey(0), (8, 7))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    want = _nt(apply_fn, x, None, params)
+    ntk_fn = nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)
+    _assert_close(jax.jit(ntk_fn)(x, None, params), want)
+    batched = nt.batch(ntk_fn, batch_size=4, store_on_device=False)
+    _assert_close(batched(x, None, params), want)
+
+  def test_kwargs_go_to_nt(self):
+    # With apply_fn kwargs (here an rng, as for dropout), NT's
+    # implementation 1 computes the kernel, exactly as NT does.
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.5)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    rng = random.PRNGKey(5)
+    got = nt_prune.empirical_ntk_fn(apply_fn)(x, None, params, rng=rng)
+    want = nt.empirical_ntk_fn(apply_fn, implementation=_NT1)(
+        x, None, params, rng=rng)
+    _assert_close(got, want)
+
+
+class CapacityTest(absltest.TestCase):
+
+  def test_one_compilation_serves_many_masks(self):
+    init_fn, apply_fn, _ = models.mlp(32, sparsity=0.9, out_dim=1)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    traces = []
+    ntk_fn = nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)
+
+    @jax.jit
+    def ntk(key):
+      traces.append(1)  # Runs once per compilation.
+      _, params = init_fn(key, x.shape)
+      return ntk_fn(x, None, params), _nt(apply_fn, x, None, params)
+
+    counts = set()
+    for i in range(5):
+      got, want = ntk(random.PRNGKey(i))
+      _assert_close(got, want)
+      _, params = init_fn(random.PRNGKey(i), x.shape)
+      counts.add(int(jnp.sum(params[2][0] != 0)))
+    self.assertLen(traces, 1)
+    self.assertGreater(len(counts), 1)  # The kept counts did differ.
+
+  def test_a_mask_over_capacity_drops_nothing(self):
+    # Parameters of a sparsity-0.1 layer given to a sparsity-0.9 network:
+    # far more kept entries than its capacity. The guard takes them all.
+    init_fn, apply_fn, _ = models.mlp(32, sparsity=0.9, out_dim=1)
+    init_dense, _, _ = models.mlp(32, sparsity=0.1, out_dim=1)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    _, params = init_dense(random.PRNGKey(1), x.shape)
+    kept = int(jnp.sum(params[2][0] != 0))
+    self.assertGreater(kept, empirical.capacity(32 * 32, 0.1))
+    got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn))(x, None, params)
+    _assert_close(got, _nt(apply_fn, x, None, params))
+
+  def test_capacity(self):
+    self.assertEqual(empirical.capacity(1000, None), 1000)
+    self.assertEqual(empirical.capacity(1000, 1.), 1000)
+    # q n + 7 sqrt(n q (1 - q)) + 16, rounded up.
+    self.assertEqual(empirical.capacity(10**6, 0.1), 100000 + 2100 + 16)
+    self.assertEqual(empirical.capacity(10000, 0.5), 5000 + 350 + 16)
+    self.assertEqual(empirical.capacity(100, 0.5), 100)  # Capped at n.
+
+  def test_the_kept_path_is_taken(self):
+    # The pruned leaves are recognized (not left to full Jacobians), with the
+    # keep probability their layers declare.
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.75, out_dim=2)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    closed = jax.make_jaxpr(lambda l, x: apply_fn(
+        jax.tree_util.tree_unflatten(treedef, l), x))(leaves, x)
+    uses = empirical._analyse(closed.jaxpr, len(leaves))
+    weights = [i for i, leaf in enumerate(leaves) if leaf.shape[0] > 1]
+    self.assertEqual(sorted(uses), weights)
+    self.assertEqual([uses[i].keep_prob for i in weights],
+                     [None] + [0.25] * (len(weights) - 1))
+
+
+class ArgumentsTest(absltest.TestCase):
+
+  def test_bad_arguments(self):
+    with self.assertRaisesRegex(TypeError, r'empirical_ntk_fn: `f` must be a '
+                                r'function'):
+      nt_prune.empirical_ntk_fn(3)
+    with self.assertRaisesRegex(TypeError, r'empirical_ntk_fn: `trace_axes` '
+                                r'must be an integer or a sequence'):
+      nt_prune.empirical_ntk_fn(len, trace_axes='a')
+
+
+if __name__ == '__main__':
+  absltest.main()
