@@ -34,6 +34,7 @@ from jax import random
 import neural_tangents as nt
 import numpy as np
 
+from nt_prune import empirical
 from nt_prune import validation
 
 CSV_COLUMNS = ('width', 'sparsity', 'rescale', 'n_networks',
@@ -123,7 +124,9 @@ def kernel_convergence(
     key: PRNG key; network `i` of every point uses `fold_in(key, i)`.
     rescales: rescale modes to evaluate, or `None` if `build` takes none
       (the points then record `rescale='default'`).
-    implementation: NT empirical NTK implementation; `None` is NT's default.
+    implementation: `None` for `nt_prune.empirical_ntk_fn` (exact, at the
+      cost of the kept weights), or one of NT's empirical NTK implementations
+      (1, 2, 3, or 0 for NT's `AUTO`).
     progress: called with a line of text after each point; `None` is silent.
 
   Returns:
@@ -170,7 +173,8 @@ def kernel_convergence(
                                                            rescale)
         init_fn, apply_fn, kernel_fn = build(*args)
         limit = kernel_fn(x, None, ('nngp', 'ntk'))
-        ntk_fn = nt.empirical_ntk_fn(apply_fn, **kwargs)
+        ntk_fn = (empirical.empirical_ntk_fn(apply_fn) if not kwargs else
+                  nt.empirical_ntk_fn(apply_fn, **kwargs))
 
         @jax.jit
         def errors(k, init_fn=init_fn, apply_fn=apply_fn, ntk_fn=ntk_fn,

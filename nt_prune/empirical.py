@@ -482,23 +482,37 @@ def empirical_ntk_fn(
                         eqns[uses[leaf].eqn_index], n_fx_pass, per_example)
       return jnp.moveaxis(j, 1, 1 + vmap_axes) if per_example else j
 
+    def contribution(leaf, kept):
+      return _contract(columns(fast1, leaf, kept), columns(fast2, leaf, kept),
+                       n_fx, t, d)
+
+    def every_entry(leaf, m, chunk):
+      """All entries of `m`, `chunk` at a time (memory of one chunk)."""
+      flat = m.reshape(-1)
+
+      def add(i, total):
+        idx = i * chunk + jnp.arange(chunk)
+        valid = idx < flat.size
+        idx = jnp.where(valid, idx, 0)
+        return total + contribution(leaf, (idx, flat[idx] * valid))
+
+      zeros = jnp.zeros(jax.eval_shape(
+          lambda: contribution(leaf, _kept_entries(m, chunk))).shape,
+                        fx1.dtype)
+      return lax.fori_loop(0, -(-flat.size // chunk), add, zeros)
+
     ntk = 0.
     for leaf, use in uses.items():
       m = fast1[leaf][2]
-      full = m.size
-      cap = capacity(full, use.keep_prob)
-
-      def contribution(size, leaf=leaf, m=m):
-        kept = _kept_entries(m, size)
-        return _contract(columns(fast1, leaf, kept),
-                         columns(fast2, leaf, kept), n_fx, t, d)
-
-      if cap >= full:
-        ntk += contribution(full)
+      cap = capacity(m.size, use.keep_prob)
+      if cap >= m.size:
+        ntk += contribution(leaf, _kept_entries(m, m.size))
       else:  # Never drop a kept weight: all entries if the mask overflows.
-        ntk += lax.cond(jnp.sum(m != 0) <= cap,
-                        functools.partial(contribution, cap),
-                        functools.partial(contribution, full))
+        ntk += lax.cond(
+            jnp.sum(m != 0) <= cap,
+            lambda leaf=leaf, m=m, cap=cap: contribution(
+                leaf, _kept_entries(m, cap)),
+            functools.partial(every_entry, leaf, m, cap))
     for i, j1 in slow1.items():
       ntk += _contract(j1, slow2[i], n_fx, t, d)
     return ntk / math.prod(fx1.shape[a] for a in t)
