@@ -77,8 +77,9 @@ _MARKER = '_nt_prune_marks_is_input'
 
 
 def install_input_kernel_marker() -> None:
-  """Makes NT build the raw-input `Kernel` with `is_input=True` (idempotent)."""
-  original = _nt_requirements._inputs_to_kernel  # pylint: disable=protected-access
+  """Makes NT build the raw-input `Kernel` with `is_input=True`; idempotent."""
+  # pylint: disable=protected-access
+  original = _nt_requirements._inputs_to_kernel
   if getattr(original, _MARKER, False):
     return
 
@@ -87,11 +88,13 @@ def install_input_kernel_marker() -> None:
     return original(*args, **kwargs).replace(is_input=True)
 
   setattr(inputs_to_kernel, _MARKER, True)
-  _nt_requirements._inputs_to_kernel = inputs_to_kernel  # pylint: disable=protected-access
+  _nt_requirements._inputs_to_kernel = inputs_to_kernel
+  # pylint: enable=protected-access
 
 
 def input_kernel_marker_installed() -> bool:
-  return getattr(_nt_requirements._inputs_to_kernel, _MARKER, False)  # pylint: disable=protected-access
+  # pylint: disable-next=protected-access
+  return getattr(_nt_requirements._inputs_to_kernel, _MARKER, False)
 
 
 def _combined(rule: Callable[[Any], bool]) -> Callable[[Kernel, Any], Kernel]:
@@ -109,8 +112,10 @@ _FLAG_RULES = {
 }
 
 
-def _with_flag_rule(constructor: Callable[..., Any],
-                    rule: Callable[[Kernel, Any], Kernel]) -> Callable[..., Any]:
+def _with_flag_rule(
+    constructor: Callable[..., Any],
+    rule: Callable[[Kernel, Any], Kernel],
+) -> Callable[..., Any]:
   """`constructor` whose layers' `kernel_fn` sets `is_input` by `rule`."""
 
   @functools.wraps(constructor)

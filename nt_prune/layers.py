@@ -55,9 +55,10 @@ def PrunedDense(
 
   where `G` is the dense layer's weight-gradient term (`\sigma_W^2 K_x` in NTK,
   `(N / s[0]) K_x` in standard parameterization, with NT's `s` argument)
-  and `B` its bias-gradient term. So `'forward'` is the dense kernel exactly, `'init'` has the dense NNGP and the
-  weight-gradient term times `q`, and `None` multiplies every weight term by
-  `q` (in NTK parameterization this is `stax.Dense(W_std=W_std * sqrt(q))`).
+  and `B` its bias-gradient term. So `'forward'` is the dense kernel exactly,
+  `'init'` has the dense NNGP and the weight-gradient term times `q`, and
+  `None` multiplies every weight term by `q` (in NTK parameterization this is
+  `stax.Dense(W_std=W_std * sqrt(q))`).
 
   The rule is exact where the fan-in grows with width; on the raw network
   inputs `kernel_fn` raises unless `approximate_input_layer=True`.

@@ -28,8 +28,12 @@ where the factor `1/sqrt(q)` that restores the dense forward variance goes:
 `None`       1            1               x q                  x q
 ===========  ===========  ==============  ===================  ==============
 
-The last two columns follow from the first two (see the properties below) and
-are the infinite-width kernel rule derived in `kernel_rule.py`.
+The last two columns follow from the first two: `q * forward_scale**2 *
+init_scale**2` and `q * forward_scale**2` (see the properties below, and
+`tests/kernel_rule_test.py`, which computes them from the scales), and are
+the infinite-width kernel rule derived in `kernel_rule.py`. The properties
+write the exact values (1 or `q`) so that the dense case is exact in floating
+point.
 """
 
 import dataclasses

@@ -92,7 +92,8 @@ class KernelConvergenceTest(absltest.TestCase):
     self.assertEqual(diagnostics.from_csv(text), points)
 
   def test_needs_two_networks(self):
-    with self.assertRaisesRegex(ValueError, r'kernel_convergence: `n_networks` must be an integer >= 2'):
+    with self.assertRaisesRegex(ValueError, r'kernel_convergence: '
+                                r'`n_networks` must be an integer >= 2'):
       diagnostics.kernel_convergence(_build, _X, [8], [0.], 1,
                                      random.PRNGKey(0))
 

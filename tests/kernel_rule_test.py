@@ -100,6 +100,20 @@ class DenseEquivalenceTest(parameterized.TestCase):
                                  rtol=1e-5, atol=1e-6)
 
 
+class PruningRuleTest(parameterized.TestCase):
+
+  @parameterized.product(rescale=list(nt_prune.RESCALE_MODES),
+                         sparsity=[0., 0.3, 0.9, 0.999])
+  def test_factors_follow_from_the_scales(self, rescale, sparsity):
+    rule = nt_prune.PruningRule(sparsity, rescale)
+    q = 1. - sparsity
+    self.assertAlmostEqual(rule.forward_variance_factor,
+                           q * rule.forward_scale**2 * rule.init_scale**2,
+                           places=12)
+    self.assertAlmostEqual(rule.weight_gradient_factor,
+                           q * rule.forward_scale**2, places=12)
+
+
 class DenseFormulaTest(parameterized.TestCase):
   """`PrunedDense` on hidden units against the rule written out by hand.
 
