@@ -36,13 +36,19 @@ from nt_prune.mask_keeping import keep_masks
 from nt_prune.mask_keeping import pruning_masks
 from nt_prune.layers import PrunedConv
 from nt_prune.layers import PrunedDense
+from nt_prune.mask_laws import MASK_LAWS
+from nt_prune.mask_laws import NByM
 from nt_prune.masking import kept
 from nt_prune.pruned import pruned
 from nt_prune.pruned import SUPPORTED_CONSTRUCTORS
 from nt_prune.rule import PruningRule
+from nt_prune.sparsity_distributions import global_sparsity
+from nt_prune.sparsity_distributions import layer_sparsities
 from nt_prune.validation import RESCALE_MODES
 
 __all__ = [
+    'MASK_LAWS',
+    'NByM',
     'PrunedConv',
     'PrunedDense',
     'PruningRule',
@@ -50,8 +56,10 @@ __all__ = [
     'SUPPORTED_CONSTRUCTORS',
     'diagnostics',
     'empirical_ntk_fn',
+    'global_sparsity',
     'keep_masks',
     'kept',
+    'layer_sparsities',
     'pruned',
     'pruning_masks',
 ]

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 
 from neural_tangents import stax
 
+from nt_prune import mask_laws
 from nt_prune.pruned import Layer
 from nt_prune.pruned import pruned
 
@@ -31,9 +32,10 @@ def PrunedDense(
     parameterization: str = 'ntk',
     s: tuple[int, int] = (1, 1),
     *,
-    sparsity: float,
+    sparsity: Optional[float] = None,
     rescale: Optional[str] = 'forward',
     approximate_input_layer: bool = False,
+    mask: mask_laws.MaskLaw = 'bernoulli',
 ) -> Layer:
   r"""Randomly pruned `stax.Dense`.
 
@@ -71,16 +73,19 @@ def PrunedDense(
     channel_axis: as in `stax.Dense`.
     parameterization: `'ntk'` or `'standard'`, as in `stax.Dense`.
     s: as in `stax.Dense`.
-    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    sparsity: fraction in `[0, 1)` of weight entries pruned (required but
+      for `mask=NByM(n, m)`).
     rescale: `'forward'`, `'init'` or `None`.
     approximate_input_layer: accept the Gaussian approximation on raw inputs.
+    mask: the mask law, `'bernoulli'`, `'exact'`, `'fan_in'` or
+      `nt_prune.NByM(n, m)`; see `nt_prune.pruned`.
 
   Returns:
     `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
     `stax.Dense`, with pruned entries of `W` exactly zero.
   """
   return pruned(stax.Dense, sparsity=sparsity, rescale=rescale,
-                approximate_input_layer=approximate_input_layer)(
+                approximate_input_layer=approximate_input_layer, mask=mask)(
                     out_dim, W_std, b_std, batch_axis, channel_axis,
                     parameterization, s)
 
@@ -96,9 +101,10 @@ def PrunedConv(
     parameterization: str = 'ntk',
     s: tuple[int, int] = (1, 1),
     *,
-    sparsity: float,
+    sparsity: Optional[float] = None,
     rescale: Optional[str] = 'forward',
     approximate_input_layer: bool = False,
+    mask: mask_laws.MaskLaw = 'bernoulli',
 ) -> Layer:
   r"""Randomly pruned `stax.Conv` (any number of spatial dimensions).
 
@@ -123,15 +129,18 @@ def PrunedConv(
     dimension_numbers: as in `stax.Conv`.
     parameterization: `'ntk'` or `'standard'`, as in `stax.Conv`.
     s: as in `stax.Conv`.
-    sparsity: probability in `[0, 1)` that each weight entry is pruned.
+    sparsity: fraction in `[0, 1)` of weight entries pruned (required but
+      for `mask=NByM(n, m)`).
     rescale: `'forward'`, `'init'` or `None`.
     approximate_input_layer: accept the Gaussian approximation on raw inputs.
+    mask: the mask law, `'bernoulli'`, `'exact'`, `'fan_in'` or
+      `nt_prune.NByM(n, m)`; see `nt_prune.pruned`.
 
   Returns:
     `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
     `stax.Conv`, with pruned entries of `W` exactly zero.
   """
   return pruned(stax.Conv, sparsity=sparsity, rescale=rescale,
-                approximate_input_layer=approximate_input_layer)(
+                approximate_input_layer=approximate_input_layer, mask=mask)(
                     out_chan, filter_shape, strides, padding, W_std, b_std,
                     dimension_numbers, parameterization, s)

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Masks: how they are drawn, stored and re-applied.
+"""Masks: how they are stored and re-applied (`mask_laws.py` draws them).
 
 The mask of a pruned layer is the zero pattern of its weight `W`: pruned
 entries are exact zeros and nothing else is stored, so parameters keep the
@@ -32,15 +32,6 @@ and runs out of memory on 512-wide layers.
 
 import jax
 from jax import numpy as jnp
-from jax import random
-
-
-def draw_mask(rng: jax.Array, shape: tuple[int, ...],
-              keep_prob: float) -> jax.Array:
-  """Draws i.i.d. `Bernoulli(keep_prob)` entries (`True` means kept)."""
-  if keep_prob >= 1.:
-    return jnp.ones(shape, bool)
-  return random.bernoulli(rng, keep_prob, shape)
 
 
 def remask(W: jax.Array) -> jax.Array:

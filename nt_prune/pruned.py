@@ -44,6 +44,7 @@ from neural_tangents import stax
 
 from nt_prune import _nt_internals
 from nt_prune import empirical
+from nt_prune import mask_laws
 from nt_prune import masking
 from nt_prune import validation
 from nt_prune.input_layer import check_not_on_inputs
@@ -88,12 +89,27 @@ def _check_params(layer_name: str, params: Any, expected: Any,
                       allowed)
 
 
+def _weight_axes(constructor, arguments: dict[str, Any]) -> tuple[int, int]:
+  """The input-channel and output axes of the layer's weight `W`."""
+  if constructor is stax.Dense:
+    return 0, 1  # W is (input features, out_dim).
+  dimension_numbers = arguments.get('dimension_numbers')
+  rhs_spec = (dimension_numbers[1] if dimension_numbers is not None else
+              'HWDEFG'[:len(arguments['filter_shape'])] + 'IO')
+  return rhs_spec.index('I'), rhs_spec.index('O')
+
+
+# The laws whose draw needs the weight's fan-in: for these layers we know it.
+_FAN_IN_LAYERS = (stax.Dense, stax.Conv)
+
+
 def pruned(
     constructor: Callable[..., Layer],
     *,
-    sparsity: float,
+    sparsity: Optional[float] = None,
     rescale: Optional[str] = 'forward',
     approximate_input_layer: bool = False,
+    mask: mask_laws.MaskLaw = 'bernoulli',
 ) -> Callable[..., Layer]:
   """Returns a constructor of randomly pruned versions of an NT weight layer.
 
@@ -105,9 +121,10 @@ def pruned(
   Args:
     constructor: one of `stax.Dense`, `stax.Conv`, `stax.ConvTranspose`,
       `stax.ConvLocal`.
-    sparsity: probability `p` in `[0, 1)` that each weight entry is pruned,
-      independently; `q = 1 - p` is the keep probability. `0` gives exactly the
-      dense layer.
+    sparsity: fraction `p` in `[0, 1)` of weight entries pruned (for
+      `mask='bernoulli'`, the probability that each is pruned, independently);
+      `q = 1 - p` is the keep probability. `0` gives exactly the dense layer.
+      Required, except with `mask=NByM(n, m)`, whose sparsity is `1 - n/m`.
     rescale: `'forward'` (kept weights times `1/sqrt(q)` in `apply_fn`; the
       kernels equal the dense layer's), `'init'` (kept weights divided by
       `sqrt(q)` once in `init_fn`, as the paper's training code does; the NNGP
@@ -117,6 +134,12 @@ def pruned(
     approximate_input_layer: the kernel of a pruned layer applied to the raw
       network inputs is not exact (see `input_layer.py`), and `kernel_fn`
       raises there unless this is `True`.
+    mask: the mask law (`mask_laws.py`): `'bernoulli'` (the default),
+      `'exact'` (exactly `round(q |W|)` kept), `'fan_in'` (every unit keeps
+      exactly `round(q fan_in)` inputs; `stax.Dense` and `stax.Conv` only) or
+      `nt_prune.NByM(n, m)` (`n` of every `m` consecutive input channels;
+      `stax.Dense` and `stax.Conv` only). Every law has the same
+      infinite-width kernel, that of Bernoulli masks with the same `q`.
 
   Returns:
     A function with `constructor`'s signature returning
@@ -137,7 +160,11 @@ def pruned(
     accepted = ', '.join(f'stax.{c.__name__}' for c in SUPPORTED_CONSTRUCTORS)
     raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
                     f'{accepted}; got {constructor!r}.')
-  validation.check_sparsity(layer_name, sparsity)
+  law, sparsity = mask_laws.check_mask(layer_name, mask, sparsity)
+  if law not in ('bernoulli', 'exact') and constructor not in _FAN_IN_LAYERS:
+    validation.refuse(ValueError, layer_name, 'mask', mask,
+                      "'bernoulli' or 'exact' (the fan-in of this layer's "
+                      "weight is not one axis)")
   validation.check_rescale(layer_name, rescale)
   validation.check_bool(layer_name, 'approximate_input_layer',
                         approximate_input_layer)
@@ -159,12 +186,14 @@ def pruned(
       return jax.eval_shape(
           lambda: init_dense(random.PRNGKey(0), input_shape))[1]
 
+    in_axis, out_axis = _weight_axes(constructor, arguments)
+
     def init_fn(rng, input_shape):
       validation.check_input_shape(layer_name, input_shape, arguments)
       output_shape, (W, b) = init_dense(rng, input_shape)
-      mask = masking.draw_mask(random.fold_in(rng, _MASK_SALT), W.shape,
-                               rule.keep_prob)
-      return output_shape, (W * mask * rule.init_scale, b)
+      kept = mask_laws.draw(layer_name, law, random.fold_in(rng, _MASK_SALT),
+                            W.shape, rule.keep_prob, in_axis, out_axis)
+      return output_shape, (W * kept * rule.init_scale, b)
 
     def apply_fn(params, inputs, **kwargs):
       # With `mask_constant`, NT passes a `MaskedArray(masked_value, mask)`.
@@ -190,5 +219,5 @@ def pruned(
   pruned_layer.__signature__ = signature
   pruned_layer.__doc__ = (
       f'`stax.{constructor.__name__}` pruned with sparsity={rule.sparsity}, '
-      f'rescale={rule.rescale!r}; see `nt_prune.pruned`.')
+      f'rescale={rule.rescale!r}, mask={law!r}; see `nt_prune.pruned`.')
   return stax.layer(pruned_layer)

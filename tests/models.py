@@ -14,7 +14,9 @@
 
 """Small architectures shared by the tests: dense first layer, pruned rest.
 
-`sparsity=None` builds the same architecture from plain `stax` layers only.
+`sparsity=None` (with the default Bernoulli `mask`) builds the same
+architecture from plain `stax` layers only; `mask=nt_prune.NByM(n, m)` takes
+its sparsity from the law.
 """
 
 from typing import Optional
@@ -24,20 +26,22 @@ from neural_tangents import stax
 import nt_prune
 
 
-def _layers(sparsity: Optional[float], rescale: Optional[str]):
-  if sparsity is None:
+def _layers(sparsity: Optional[float], rescale: Optional[str], mask):
+  if sparsity is None and mask == 'bernoulli':
     return stax.Dense, stax.Conv
-  return (nt_prune.pruned(stax.Dense, sparsity=sparsity, rescale=rescale),
-          nt_prune.pruned(stax.Conv, sparsity=sparsity, rescale=rescale))
+  kwargs = dict(sparsity=sparsity, rescale=rescale, mask=mask)
+  return (nt_prune.pruned(stax.Dense, **kwargs),
+          nt_prune.pruned(stax.Conv, **kwargs))
 
 
-def mlp(width: int, *, sparsity: Optional[float], rescale: Optional[str] = 'forward',
-        parameterization: str = 'ntk', bias: bool = True,
-        activation=stax.Relu, depth: int = 3, out_dim: int = 8):
+def mlp(width: int, *, sparsity: Optional[float],
+        rescale: Optional[str] = 'forward', parameterization: str = 'ntk',
+        bias: bool = True, activation=stax.Relu, depth: int = 3,
+        out_dim: int = 8, mask='bernoulli'):
   """`depth` hidden layers; the first is dense, the rest and readout pruned."""
   b_std = 0.1 if bias else None
   common = dict(W_std=1.5, b_std=b_std, parameterization=parameterization)
-  dense, _ = _layers(sparsity, rescale)
+  dense, _ = _layers(sparsity, rescale, mask)
   layers = [stax.Dense(width, **common), activation()]
   for _ in range(depth - 1):
     layers += [dense(width, **common), activation()]
@@ -45,13 +49,14 @@ def mlp(width: int, *, sparsity: Optional[float], rescale: Optional[str] = 'forw
   return stax.serial(*layers)
 
 
-def cnn(width: int, *, sparsity: Optional[float], rescale: Optional[str] = 'forward',
-        parameterization: str = 'ntk', bias: bool = True,
-        activation=stax.Relu, out_dim: int = 8):
+def cnn(width: int, *, sparsity: Optional[float],
+        rescale: Optional[str] = 'forward', parameterization: str = 'ntk',
+        bias: bool = True, activation=stax.Relu, out_dim: int = 8,
+        mask='bernoulli'):
   """Dense first conv, two pruned convs, pooling, flatten, pruned readout."""
   b_std = 0.1 if bias else None
   common = dict(W_std=1.5, b_std=b_std, parameterization=parameterization)
-  dense, conv = _layers(sparsity, rescale)
+  dense, conv = _layers(sparsity, rescale, mask)
   return stax.serial(
       stax.Conv(width, (3, 3), padding='SAME', **common), activation(),
       conv(width, (3, 3), padding='SAME', **common), activation(),

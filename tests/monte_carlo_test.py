@@ -47,7 +47,7 @@ _GRID = dict(parameterization=['ntk', 'standard'],
 
 class MonteCarloTest(parameterized.TestCase):
 
-  def _check(self, build, width, x, **config):
+  def _check(self, build, width, x, keep_prob=None, **config):
     init_fn, apply_fn, _ = build(width, **config)
     samples = mc_check.per_network_kernels(init_fn, apply_fn, x,
                                            random.PRNGKey(1), N_NETWORKS)
@@ -57,7 +57,7 @@ class MonteCarloTest(parameterized.TestCase):
             x, None, ('nngp', 'ntk')) for mode in RESCALE_MODES}
     mc_check.assert_right_rule_only(
         self, result.mean, result, kernels, config['rescale'], HIDDEN_LAYERS,
-        width, 1. - config['sparsity'])
+        width, keep_prob or 1. - config['sparsity'])
 
   @parameterized.product(activation=[stax.Relu, stax.Erf], **_GRID)
   def test_mlp(self, activation, **config):
@@ -87,6 +87,35 @@ class MonteCarloTest(parameterized.TestCase):
                                **common))
     x = random.normal(random.PRNGKey(0), (4, 4, 4, 2))
     self._check(build, CNN_WIDTH, x, sparsity=0.5, **config)
+
+
+# Every law but Bernoulli, at a sparsity that each can reach exactly.
+_LAWS = {'exact': ('exact', 0.9), 'fan_in': ('fan_in', 0.9),
+         'n_by_m': (nt_prune.NByM(1, 4), None)}
+
+
+class MaskLawsMonteCarloTest(parameterized.TestCase):
+  """Every mask law converges to the Bernoulli rule with q the kept fraction."""
+
+  _check = MonteCarloTest._check
+
+  @parameterized.product(law=list(_LAWS),
+                         parameterization=['ntk', 'standard'],
+                         rescale=list(RESCALE_MODES))
+  def test_mlp_law(self, law, **config):
+    mask, sparsity = _LAWS[law]
+    x = random.normal(random.PRNGKey(0), (6, 7))
+    self._check(models.mlp, MLP_WIDTH, x, mask=mask, sparsity=sparsity,
+                keep_prob=1. - (sparsity or 0.75), **config)
+
+  @parameterized.product(law=list(_LAWS),
+                         parameterization=['ntk', 'standard'],
+                         rescale=list(RESCALE_MODES))
+  def test_cnn_law(self, law, **config):
+    mask, sparsity = _LAWS[law]
+    x = random.normal(random.PRNGKey(0), (4, 4, 4, 2))
+    self._check(models.cnn, CNN_WIDTH, x, mask=mask, sparsity=sparsity,
+                keep_prob=1. - (sparsity or 0.75), **config)
 
 
 if __name__ == '__main__':

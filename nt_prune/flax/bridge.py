@@ -75,14 +75,16 @@ def _stax_layer(layer: Any, approximate_input_layer: bool):
     return stax_layers.PrunedDense(
         layer.features, layer.W_std, layer.b_std,
         parameterization=layer.parameterization, sparsity=layer.sparsity,
-        rescale=layer.rescale, approximate_input_layer=approximate_input_layer)
+        rescale=layer.rescale, approximate_input_layer=approximate_input_layer,
+        mask=layer.mask)
   if isinstance(layer, PrunedConv):
     return stax_layers.PrunedConv(
         layer.features, tuple(layer.kernel_size),
         None if layer.strides is None else tuple(layer.strides),
         layer.padding, layer.W_std, layer.b_std,
         parameterization=layer.parameterization, sparsity=layer.sparsity,
-        rescale=layer.rescale, approximate_input_layer=approximate_input_layer)
+        rescale=layer.rescale, approximate_input_layer=approximate_input_layer,
+        mask=layer.mask)
   if isinstance(layer, parameter_free.Flatten):
     return stax.Flatten()
   if isinstance(layer, parameter_free.AvgPool):

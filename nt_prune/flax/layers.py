@@ -40,6 +40,7 @@ from jax import lax
 from jax import numpy as jnp
 from jax import random
 
+from nt_prune import mask_laws
 from nt_prune import masking
 from nt_prune import validation
 from nt_prune.rule import PruningRule
@@ -55,13 +56,15 @@ class _PrunedLinear(nn.Module):
     validation.check_layer_arguments(name, dict(
         features=self.features, W_std=self.W_std, b_std=self.b_std,
         parameterization=self.parameterization, **arguments))
-    validation.check_sparsity(name, self.sparsity)
+    mask_laws.check_mask(name, self.mask, self.sparsity)
     validation.check_rescale(name, self.rescale)
 
   def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
               contract) -> jax.Array:
     """`contract(x, kernel)` with the layer's masking, scaling and bias."""
-    rule = PruningRule(self.sparsity, self.rescale)
+    law, sparsity = mask_laws.check_mask(type(self).__name__, self.mask,
+                                         self.sparsity)
+    rule = PruningRule(sparsity, self.rescale)
     standard = self.parameterization.lower() == 'standard'
 
     def kernel_init(key, shape, dtype=jnp.float32):
@@ -69,8 +72,10 @@ class _PrunedLinear(nn.Module):
       W = random.normal(w_key, shape, dtype)
       if standard:
         W *= self.W_std / fan_in**0.5
-      mask = masking.draw_mask(mask_key, shape, rule.keep_prob)
-      return W * mask * rule.init_scale
+      # Input channels on axis -2, units on axis -1 (`(in, out)`, `HWIO`).
+      kept = mask_laws.draw(type(self).__name__, law, mask_key, shape,
+                            rule.keep_prob, -2, -1)
+      return W * kept * rule.init_scale
 
     kernel = self.param('kernel', kernel_init, tuple(kernel_shape))
     y = contract(x, masking.remask(kernel) * rule.forward_scale)
@@ -95,13 +100,15 @@ class PrunedDense(_PrunedLinear):
     W_std: weight standard deviation.
     b_std: bias standard deviation; `None` means no bias.
     parameterization: `'ntk'` or `'standard'`.
+    mask: the mask law, as in `nt_prune.PrunedDense`.
   """
   features: int
-  sparsity: float
+  sparsity: Optional[float]
   rescale: Optional[str] = 'forward'
   W_std: float = 1.
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
+  mask: mask_laws.MaskLaw = 'bernoulli'
 
   def __post_init__(self):
     self._validate()
@@ -127,16 +134,19 @@ class PrunedConv(_PrunedLinear):
     W_std: weight standard deviation.
     b_std: bias standard deviation; `None` means no bias.
     parameterization: `'ntk'` or `'standard'`.
+    mask: the mask law, as in `nt_prune.PrunedConv`.
   """
   features: int
   kernel_size: Sequence[int]
   strides: Optional[Sequence[int]] = None
   padding: str = 'VALID'
-  sparsity: float = None  # Required; checked in `__post_init__`.
+  # Required but for `mask=NByM(n, m)`; checked in `__post_init__`.
+  sparsity: Optional[float] = None
   rescale: Optional[str] = 'forward'
   W_std: float = 1.
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
+  mask: mask_laws.MaskLaw = 'bernoulli'
 
   def __post_init__(self):
     self._validate(kernel_size=self.kernel_size, strides=self.strides)
