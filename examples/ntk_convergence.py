@@ -41,11 +41,11 @@ import os
 from absl import app
 from absl import flags
 from jax import random
-from neural_tangents import stax
 import numpy as np
 
 import nt_prune
 from nt_prune import diagnostics
+import paper_models
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool('quick', False, 'About a minute: fewer widths, networks.')
@@ -59,40 +59,28 @@ flags.DEFINE_integer('n_networks', 16, 'Networks per point.')
 flags.DEFINE_integer('n_inputs', 16, 'Number of inputs.')
 
 
-def relu_mlp(width, sparsity, rescale='forward'):
-  """The authors' architecture: dense first layer, pruned rest, no biases."""
-  pruned = nt_prune.pruned(stax.Dense, sparsity=sparsity, rescale=rescale)
-  return stax.serial(
-      stax.Dense(width), stax.Relu(),
-      pruned(width), stax.Relu(),
-      pruned(width), stax.Relu(),
-      pruned(1))
-
-
-def rel_err(a, b):
-  return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
 def part_a(x, width, n_networks, key):
   """Each rescale mode converges to its own limit, not to the others'."""
   sparsity = 0.5
-  limits = {m: relu_mlp(1, sparsity, m)[2](x, None, 'ntk')
+  limits = {m: paper_models.relu_mlp(1, sparsity, m)[2](x, None, 'ntk')
             for m in nt_prune.RESCALE_MODES}
-  dense = relu_mlp(1, 0.)[2](x, None, 'ntk')
+  dense = paper_models.relu_mlp(1, 0.)[2](x, None, 'ntk')
   print(f'\n(a) sparsity={sparsity}, width={width}, {n_networks} networks: '
         'relative distance of the mean empirical NTK to each limit')
   print(f'{"rescale":>9} {"own limit":>10} {"dense":>8} {"other limits":>22}')
   import neural_tangents as nt  # pylint: disable=g-import-not-at-top
   rows = []
   for mode in nt_prune.RESCALE_MODES:
-    init_fn, apply_fn, _ = relu_mlp(width, sparsity, mode)
+    init_fn, apply_fn, _ = paper_models.relu_mlp(width, sparsity, mode)
     mc = nt.monte_carlo_kernel_fn(init_fn, apply_fn, key, n_networks)(
         x, None, 'ntk')
-    others = ', '.join(f'{m!r}: {rel_err(mc, limits[m]):.3f}'
+    err = {m: float(diagnostics.relative_error(mc, limits[m]))
+           for m in nt_prune.RESCALE_MODES}
+    to_dense = float(diagnostics.relative_error(mc, dense))
+    others = ', '.join(f'{m!r}: {err[m]:.3f}'
                        for m in nt_prune.RESCALE_MODES if m != mode)
-    print(f'{mode!r:>9} {rel_err(mc, limits[mode]):>10.4f} '
-          f'{rel_err(mc, dense):>8.4f} {others:>22}')
-    rows.append((mode, rel_err(mc, limits[mode]), rel_err(mc, dense)))
+    print(f'{mode!r:>9} {err[mode]:>10.4f} {to_dense:>8.4f} {others:>22}')
+    rows.append((mode, err[mode], to_dense))
   return rows
 
 
@@ -128,8 +116,7 @@ def main(argv):
   if FLAGS.quick:
     widths, n_networks = [32, 64, 128, 256], 6
   os.makedirs(FLAGS.out_dir, exist_ok=True)
-  x = random.normal(random.PRNGKey(0), (FLAGS.n_inputs, 10))
-  x /= np.linalg.norm(x, axis=1, keepdims=True)
+  x = paper_models.sphere_inputs(FLAGS.n_inputs)
   key = random.PRNGKey(1)
 
   part_a(x, widths[-1], n_networks, key)

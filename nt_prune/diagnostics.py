@@ -35,11 +35,20 @@ import neural_tangents as nt
 import numpy as np
 
 from nt_prune import empirical
+from nt_prune import mask_laws
 from nt_prune import validation
 
 CSV_COLUMNS = ('width', 'sparsity', 'rescale', 'n_networks',
                'ntk_rel_err_mean', 'ntk_rel_err_std', 'ntk_rel_err_sem',
-               'nngp_rel_err_mean', 'nngp_rel_err_std', 'nngp_rel_err_sem')
+               'nngp_rel_err_mean', 'nngp_rel_err_std', 'nngp_rel_err_sem',
+               'mask')
+
+
+def mask_label(mask: mask_laws.MaskLaw) -> str:
+  """A law's name in results and CSV: `'exact'`, ..., `'n:m=1:4'`."""
+  if isinstance(mask, mask_laws.NByM):
+    return f'n:m={mask.n}:{mask.m}'
+  return mask
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +58,8 @@ class ConvergencePoint:
   `*_mean`, `*_std` and `*_sem` are the mean, standard deviation and standard
   error (`std / sqrt(n_networks)`) over independently initialized networks.
   The NNGP of one network is its output covariance `f(x) f(x)^T`, averaged
-  over output channels.
+  over output channels. `mask` is the mask law's label (`mask_label`), or
+  `'default'` where the builder was not given one.
   """
   width: int
   sparsity: float
@@ -61,6 +71,7 @@ class ConvergencePoint:
   nngp_rel_err_mean: float
   nngp_rel_err_std: float
   nngp_rel_err_sem: float
+  mask: str = 'default'
 
 
 def _non_empty_list(where: str, name: str, values: Any) -> list[Any]:
@@ -89,7 +100,10 @@ def _positive_floats(where: str, name: str, values: Any) -> np.ndarray:
   return array
 
 
-def _rel_err(a: jax.Array, b: jax.Array) -> jax.Array:
+def relative_error(a: jax.typing.ArrayLike,
+                   b: jax.typing.ArrayLike) -> jax.Array:
+  """Relative Frobenius distance `||a - b|| / ||b||`."""
+  a, b = jnp.asarray(a), jnp.asarray(b)
   return jnp.linalg.norm(a - b) / jnp.linalg.norm(b)
 
 
@@ -109,6 +123,7 @@ def kernel_convergence(
     rescales: Optional[Iterable[Optional[str]]] = None,
     implementation: Union[int, nt.NtkImplementation, None] = None,
     progress: Optional[Callable[[str], None]] = print,
+    masks: Optional[Iterable[mask_laws.MaskLaw]] = None,
 ) -> list[ConvergencePoint]:
   """Distances of finite networks' empirical kernels to `kernel_fn`.
 
@@ -128,9 +143,12 @@ def kernel_convergence(
       cost of the kept weights), or one of NT's empirical NTK implementations
       (1, 2, 3, or 0 for NT's `AUTO`).
     progress: called with a line of text after each point; `None` is silent.
+    masks: mask laws to evaluate (`'bernoulli'`, `'exact'`, `'fan_in'`,
+      `nt_prune.NByM(n, m)`), passed to `build` as the keyword `mask`; `None`
+      if `build` takes none.
 
   Returns:
-    One `ConvergencePoint` per (rescale, sparsity, width). Networks are
+    One `ConvergencePoint` per (mask, rescale, sparsity, width). Networks are
     evaluated one at a time, so memory is that of a single network's
     empirical NTK.
   """
@@ -153,6 +171,13 @@ def kernel_convergence(
   if n_networks < 2:
     validation.refuse(ValueError, where, 'n_networks', n_networks,
                       'an integer >= 2 (for a standard deviation)')
+  if masks is None:
+    laws = [None]
+  else:
+    laws = _non_empty_list(where, 'masks', masks)
+    for law in laws:
+      mask_laws.check_mask(where, law, None if isinstance(
+          law, mask_laws.NByM) else 0.)
   if progress is not None and not callable(progress):
     validation.refuse(TypeError, where, 'progress', progress,
                       'None or a function of one str')
@@ -166,37 +191,39 @@ def kernel_convergence(
                         f'{[int(i) for i in nt.NtkImplementation]}')
   points = []
   start = time.time()
-  for rescale in modes:
-    for sparsity in sparsities:
-      for width in widths:
-        args = (width, sparsity) if rescales is None else (width, sparsity,
-                                                           rescale)
-        init_fn, apply_fn, kernel_fn = build(*args)
-        limit = kernel_fn(x, None, ('nngp', 'ntk'))
-        ntk_fn = (empirical.empirical_ntk_fn(apply_fn) if not kwargs else
-                  nt.empirical_ntk_fn(apply_fn, **kwargs))
+  grid = [(law, rescale, sparsity, width) for law in laws for rescale in modes
+          for sparsity in sparsities for width in widths]
+  for law, rescale, sparsity, width in grid:
+    args = (width, sparsity) if rescales is None else (width, sparsity,
+                                                       rescale)
+    init_fn, apply_fn, kernel_fn = (build(*args) if law is None else
+                                    build(*args, mask=law))
+    limit = kernel_fn(x, None, ('nngp', 'ntk'))
+    ntk_fn = (empirical.empirical_ntk_fn(apply_fn) if not kwargs else
+              nt.empirical_ntk_fn(apply_fn, **kwargs))
 
-        @jax.jit
-        def errors(k, init_fn=init_fn, apply_fn=apply_fn, ntk_fn=ntk_fn,
-                   limit=limit):
-          _, params = init_fn(k, x.shape)
-          f = apply_fn(params, x)
-          f = f.reshape((f.shape[0], -1))
-          nngp = f @ f.T / f.shape[1]
-          return (_rel_err(ntk_fn(x, None, params), limit.ntk),
-                  _rel_err(nngp, limit.nngp))
+    @jax.jit
+    def errors(k, init_fn=init_fn, apply_fn=apply_fn, ntk_fn=ntk_fn,
+               limit=limit):
+      _, params = init_fn(k, x.shape)
+      f = apply_fn(params, x)
+      f = f.reshape((f.shape[0], -1))
+      nngp = f @ f.T / f.shape[1]
+      return (relative_error(ntk_fn(x, None, params), limit.ntk),
+              relative_error(nngp, limit.nngp))
 
-        ntk_errs, nngp_errs = zip(*(
-            map(float, errors(random.fold_in(key, i)))
-            for i in range(n_networks)))
-        point = ConvergencePoint(width, float(sparsity), rescale, n_networks,
-                                 *_stats(ntk_errs), *_stats(nngp_errs))
-        points.append(point)
-        if progress is not None:
-          progress(f'[{time.time() - start:7.1f}s] width={width} '
-                   f'sparsity={sparsity} rescale={rescale!r}: NTK error '
-                   f'{point.ntk_rel_err_mean:.4f} +- '
-                   f'{point.ntk_rel_err_sem:.4f}')
+    ntk_errs, nngp_errs = zip(*(
+        map(float, errors(random.fold_in(key, i)))
+        for i in range(n_networks)))
+    label = 'default' if law is None else mask_label(law)
+    point = ConvergencePoint(width, float(sparsity), rescale, n_networks,
+                             *_stats(ntk_errs), *_stats(nngp_errs), label)
+    points.append(point)
+    if progress is not None:
+      progress(f'[{time.time() - start:7.1f}s] width={width} '
+               f'sparsity={sparsity} rescale={rescale!r} mask={label}: NTK '
+               f'error {point.ntk_rel_err_mean:.4f} +- '
+               f'{point.ntk_rel_err_sem:.4f}')
   return points
 
 
@@ -235,6 +262,7 @@ _CSV_CELLS = {
                                                                   name)),
     'rescale': (str, 'text', _check_csv_rescale),
     'n_networks': (int, 'an integer', validation.check_positive_int),
+    'mask': (str, 'text', lambda where, name, value: value),
 }
 _CSV_ERROR_CELL = (float, 'a real number', _check_error_value)
 

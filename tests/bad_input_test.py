@@ -261,7 +261,7 @@ class DiagnosticsTest(parameterized.TestCase):
   def test_csv_row_length(self):
     text = diagnostics.to_csv([]) + '1,2\n'
     with self.assertRaisesRegex(ValueError, r'from_csv \(row 2\): `row` must '
-                                r'be 10 cells'):
+                                r'be 11 cells'):
       diagnostics.from_csv(text)
 
 

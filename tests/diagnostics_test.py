@@ -21,6 +21,7 @@ import neural_tangents as nt
 from neural_tangents import stax
 import numpy as np
 
+import nt_prune
 from nt_prune import diagnostics
 import mc_check
 import models
@@ -90,6 +91,16 @@ class KernelConvergenceTest(absltest.TestCase):
     self.assertEqual(text.splitlines()[0].split(','),
                      list(diagnostics.CSV_COLUMNS))
     self.assertEqual(diagnostics.from_csv(text), points)
+
+  def test_mask_laws_are_a_dimension(self):
+    def build(width, sparsity, rescale, mask):
+      return models.mlp(width, sparsity=sparsity, rescale=rescale, mask=mask,
+                        bias=False, depth=2, out_dim=4)
+    points = diagnostics.kernel_convergence(
+        build, _X, [16], [0.5], 2, random.PRNGKey(0), rescales=[None],
+        masks=['exact', nt_prune.NByM(1, 2)], progress=None)
+    self.assertEqual([p.mask for p in points], ['exact', 'n:m=1:2'])
+    self.assertEqual(diagnostics.from_csv(diagnostics.to_csv(points)), points)
 
   def test_needs_two_networks(self):
     with self.assertRaisesRegex(ValueError, r'kernel_convergence: '

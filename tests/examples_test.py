@@ -65,6 +65,20 @@ class ExamplesTest(absltest.TestCase):
     self.assertLen(points, 16)  # 4 quick widths x 4 sparsities.
     self.assertIn('multiplier', out)
 
+  def test_mask_laws(self):
+    with tempfile.TemporaryDirectory() as out_dir:
+      out = _run('mask_laws.py', '--quick', f'--out_dir={out_dir}')
+      self.assertTrue(os.path.getsize(
+          os.path.join(out_dir, 'ntk_error_by_law.png')) > 0)
+      with open(os.path.join(out_dir, 'results.csv')) as f:
+        points = diagnostics.from_csv(f.read())
+    # 3 quick widths x 4 laws.
+    self.assertEqual(sorted({p.mask for p in points}),
+                     ['bernoulli', 'exact', 'fan_in', 'n:m=1:10'])
+    self.assertLen(points, 12)
+    self.assertIn('NTK ranking', out)
+    self.assertIn('the analytic NTKs of the 4 laws differ by at most', out)
+
   def test_digits_kernel_regression(self):
     with tempfile.TemporaryDirectory() as out_dir:
       out = _run('digits_kernel_regression.py', '--quick',
