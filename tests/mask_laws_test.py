@@ -26,12 +26,14 @@ import flax.linen as nn
 import jax
 from jax import numpy as jnp
 from jax import random
+import neural_tangents as nt
 from neural_tangents import stax
 import numpy as np
 import optax
 
 import nt_prune
 from nt_prune import flax as npf
+import nt_support
 
 # The module, not the function `nt_prune.pruned` that shadows it.
 _PRUNED_MODULE = sys.modules['nt_prune.pruned']
@@ -148,6 +150,28 @@ class DrawsTest(parameterized.TestCase):
       updates, state = opt.update(grads, state, new)
       new = optax.apply_updates(new, updates)
     np.testing.assert_array_equal(new[2][0] != 0, params[2][0] != 0)
+
+
+class NtToolsTest(parameterized.TestCase):
+
+  @parameterized.parameters(('exact',), ('fan_in',), (nt_prune.NByM(1, 4),))
+  def test_empirical_ntks_agree_on_every_law(self, mask):
+    # The mask stays the zero pattern of W, so every empirical NTK
+    # implementation sees the same network.
+    sparsity = None if isinstance(mask, nt_prune.NByM) else 0.75
+    init_fn, apply_fn, _ = stax.serial(
+        stax.Dense(16), stax.Relu(),
+        nt_prune.PrunedDense(16, sparsity=sparsity, mask=mask), stax.Relu(),
+        nt_prune.PrunedDense(2, sparsity=sparsity, mask=mask))
+    x = random.normal(random.PRNGKey(0), (4, 5))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    want = nt.empirical_ntk_fn(apply_fn, implementation=1)(x, None, params)
+    got = [nt.empirical_ntk_fn(apply_fn, implementation=i)(x, None, params)
+           for i in nt_support.implementations_nt_runs()]
+    got.append(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params))
+    for g in got:
+      np.testing.assert_allclose(g, want, rtol=2e-5,
+                                 atol=2e-5 * float(jnp.max(jnp.abs(want))))
 
 
 class BadInputTest(parameterized.TestCase):

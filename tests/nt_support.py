@@ -71,3 +71,8 @@ def skip_unless_nt_runs(test, implementation) -> None:
   if reason is not None:
     test.skipTest(reason)
 
+
+
+def implementations_nt_runs() -> list[nt.NtkImplementation]:
+  """NT's empirical NTK implementations that work on the installed stack."""
+  return [i for i in nt.NtkImplementation if nt_failure(i) is None]
