@@ -38,7 +38,6 @@ from absl import app
 from absl import flags
 from jax import random
 import neural_tangents as nt
-import numpy as np
 
 import nt_prune
 from nt_prune import diagnostics

@@ -123,9 +123,9 @@ def main(argv):
 
   print('\n(b), (c): empirical NTK vs its limit (empirical NTK: '
         'nt_prune.empirical_ntk_fn)')
-  points = diagnostics.kernel_convergence(relu_mlp, x, widths, sparsities,
-                                          n_networks, key,
-                                          rescales=['forward'])
+  points = diagnostics.kernel_convergence(
+      paper_models.relu_mlp, x, widths, sparsities, n_networks, key,
+      rescales=['forward'])
   with open(os.path.join(FLAGS.out_dir, 'results.csv'), 'w') as f:
     f.write(diagnostics.to_csv(points))
   plot(points, sparsities, FLAGS.out_dir)

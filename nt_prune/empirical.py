@@ -58,7 +58,6 @@ from typing import Any, Callable, Optional, Sequence, Union
 import jax
 from jax import lax
 from jax import numpy as jnp
-import numpy as np
 
 from nt_prune import validation
 

@@ -35,7 +35,6 @@ from absl.testing import absltest
 from jax import random
 import jax.numpy as jnp
 from neural_tangents import stax
-import numpy as np
 
 import nt_prune
 
