@@ -33,10 +33,16 @@ class SparsityTest(parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, rf'PrunedDense: {_SPARSITY}'):
       nt_prune.PrunedDense(8, sparsity=sparsity)
 
-  @parameterized.parameters('0.5', None, True, False, ([0.5],), 1j)
+  @parameterized.parameters('0.5', True, False, ([0.5],), 1j)
   def test_not_a_number(self, sparsity):
     with self.assertRaisesRegex(TypeError, rf'PrunedConv: {_SPARSITY}'):
       nt_prune.PrunedConv(8, (3,), sparsity=sparsity)
+
+  def test_none_is_only_for_n_by_m(self):
+    with self.assertRaisesRegex(TypeError, r"PrunedConv: `sparsity` must be a "
+                                r"real number in \[0, 1\) for "
+                                r"mask='bernoulli', got None\."):
+      nt_prune.PrunedConv(8, (3,), sparsity=None)
 
   def test_sparsity_is_required(self):
     with self.assertRaisesRegex(TypeError, 'sparsity'):
