@@ -124,7 +124,9 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
     elif name in _ZERO_DERIVATIVE:
       out = ('zero', leaves.pop())
     elif name in _LINEAR_UNARY and len(eqn.invars) == 1:
-      out = deps[0]
+      # Linear only into a floating type; into another, a zero derivative.
+      inexact = jnp.issubdtype(eqn.outvars[0].aval.dtype, jnp.inexact)
+      out = deps[0] if inexact else ('zero', deps[0][1])
     elif name == 'mul':
       lin = [d for d in deps if d is not None and d[0] == 'lin']
       out = lin[0] if len(lin) == 1 else (
