@@ -69,7 +69,7 @@ KEEP_SCOPE = 'nt_prune_keep_'
 _KEEP_PATTERN = re.compile(KEEP_SCOPE + r'([0-9.e+-]+)')
 
 # Elementwise primitives through which a leaf stays "W times a multiplier".
-_LINEAR_UNARY = ('convert_element_type', 'copy', 'copy_p')
+_LINEAR_UNARY = ('convert_element_type', 'copy')
 # Primitives whose output has a zero derivative: masks made from the leaf.
 _ZERO_DERIVATIVE = ('ne', 'eq', 'gt', 'ge', 'lt', 'le', 'sign',
                     'stop_gradient', 'and', 'or', 'not')

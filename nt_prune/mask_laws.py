@@ -64,10 +64,6 @@ class NByM(NamedTuple):
   n: int
   m: int
 
-  @property
-  def keep_prob(self) -> float:
-    return self.n / self.m
-
 
 MaskLaw = Union[str, NByM]
 
