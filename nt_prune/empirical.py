@@ -45,8 +45,10 @@ varies, so each masked leaf gets a static capacity: from the sparsity its
 pruned layer declares (the layer's `apply_fn` names its masking
 `nt_prune_keep_<q>`), `C = min(n, ceil(q n + 7 sqrt(n q (1 - q)) + 16))`
 entries; an unmasked or undeclared leaf gets `C = n`. If a mask ever keeps
-more than `C` entries, `lax.cond` switches that leaf to all `n` entries, so a
-kept weight is never dropped; one compilation serves every mask.
+more than `C` entries, a `lax.cond` adds the entries past the first `C`,
+`C` at a time, so a kept weight is never dropped; one compilation serves
+every mask. The kept entries are found by a stream compaction on bit-packed
+words (`_true_entries`), several times faster than `jnp.nonzero`.
 """
 
 import dataclasses
@@ -76,6 +78,7 @@ _ZERO_DERIVATIVE = ('ne', 'eq', 'gt', 'ge', 'lt', 'le', 'sign',
 _Z_CAPACITY = 7.  # Standard deviations of the binomial count.
 # Elements of the largest intermediate when gathering kept columns.
 _CHUNK_ELEMENTS = 2**23
+_WORD = 32  # Bits per word when compacting a mask.
 
 
 def capacity(size: int, keep_prob: Optional[float]) -> int:
@@ -212,8 +215,58 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
   return [_read(env, v) for v in jaxpr.outvars], recorded
 
 
-def _kept_entries(m: jax.Array, size: int):
-  """The first `size` kept entries of `m`: flat indices and their weights.
+def _true_entries(mask: jax.Array, size: int, start: Union[int, jax.Array] = 0
+                  ) -> tuple[jax.Array, jax.Array]:
+  """Flat indices of True entries `start` to `start + size` of a flat `mask`.
+
+  Stream compaction in a few passes that XLA runs fast on every backend
+  (`jnp.nonzero` scatters one update per entry, and takes several times
+  longer on CPU): the mask is packed into 32-bit words; a word's kept
+  entries take the output slots from the exclusive prefix sum of the words'
+  population counts; one scatter per word (not per entry) and a running
+  maximum give each slot its word; a 5-step binary search on population
+  counts gives the slot's bit within its word.
+
+  Args:
+    mask: a flat boolean array.
+    size: the number of indices to return.
+    start: the rank of the first True entry to return.
+
+  Returns:
+    `(indices, count)`: `indices[t]` is the flat index of the True entry of
+    rank `start + t` for `start + t < count` (the rest are valid indices of
+    no meaning), and `count` the number of True entries.
+  """
+  n_words = -(-mask.size // _WORD)
+  bits = jnp.pad(mask, (0, n_words * _WORD - mask.size)).reshape(
+      n_words, _WORD).astype(jnp.uint32)
+  words = jnp.sum(bits << jnp.arange(_WORD, dtype=jnp.uint32), axis=1,
+                  dtype=jnp.uint32)
+  counts = lax.population_count(words).astype(jnp.int32)
+  first_slot = jnp.cumsum(counts) - counts - start
+  nonempty = counts > 0
+  word_ids = jnp.arange(n_words, dtype=jnp.int32)
+  # Slot 0's word, then each word that starts a later slot.
+  first_word = jnp.max(jnp.where(nonempty & (first_slot <= 0), word_ids, 0))
+  starts = jnp.where(nonempty & (first_slot > 0) & (first_slot < size),
+                     first_slot, size)
+  word = jnp.full(size, first_word).at[starts].max(word_ids, mode='drop')
+  word = lax.cummax(word)
+  rank = (jnp.arange(size) - first_slot[word]).astype(jnp.uint32)
+  bits = words[word]
+  # The largest `bit` with at most `rank` kept entries below it.
+  bit = jnp.zeros(size, jnp.uint32)
+  for step in (16, 8, 4, 2, 1):
+    trial = bit + step
+    below = lax.population_count(bits & ((jnp.uint32(1) << trial) - 1))
+    bit = jnp.where(below <= rank, trial, bit)
+  indices = jnp.minimum(word * _WORD + bit.astype(jnp.int32), mask.size - 1)
+  return indices, jnp.sum(counts)
+
+
+def _kept_entries(m: jax.Array, size: int,
+                  start: Union[int, jax.Array] = 0):
+  """Kept entries `start` to `start + size` of `m`: flat indices, weights.
 
   Entries past the number kept (padding up to the static `size`) get weight
   0, so they add nothing. `size == m.size` takes every entry, kept or not,
@@ -222,10 +275,8 @@ def _kept_entries(m: jax.Array, size: int):
   flat = m.reshape(-1)
   if size == flat.size:
     return jnp.arange(size), flat
-  nonzero = flat != 0
-  idx = jnp.nonzero(nonzero, size=size, fill_value=0)[0]
-  weight = flat[idx] * (jnp.arange(size) < jnp.sum(nonzero))
-  return idx, weight
+  idx, count = _true_entries(flat != 0, size, start)
+  return idx, flat[idx] * (start + jnp.arange(size) < count)
 
 
 def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
@@ -487,33 +538,33 @@ def empirical_ntk_fn(
       return _contract(columns(fast1, leaf, kept), columns(fast2, leaf, kept),
                        n_fx, t, d)
 
-    def every_entry(leaf, m, chunk):
-      """All entries of `m`, `chunk` at a time (memory of one chunk)."""
-      flat = m.reshape(-1)
-
+    def overflow(leaf, m, cap, total):
+      """Adds the kept entries past the first `cap`, `cap` at a time."""
       def add(i, total):
-        idx = i * chunk + jnp.arange(chunk)
-        valid = idx < flat.size
-        idx = jnp.where(valid, idx, 0)
-        return total + contribution(leaf, (idx, flat[idx] * valid))
+        return total + contribution(leaf, _kept_entries(m, cap, cap * (i + 1)))
 
-      zeros = jnp.zeros(jax.eval_shape(
-          lambda: contribution(leaf, _kept_entries(m, chunk))).shape,
-                        fx1.dtype)
-      return lax.fori_loop(0, -(-flat.size // chunk), add, zeros)
+      n_rest = -(-jnp.sum(m != 0) // cap) - 1
+      return lax.fori_loop(0, jnp.maximum(n_rest, 0), add, total)
 
-    ntk = 0.
+    ntk, guarded, overflows = 0., [], []
     for leaf, use in uses.items():
       m = fast1[leaf][2]
       cap = capacity(m.size, use.keep_prob)
-      if cap >= m.size:
-        ntk += contribution(leaf, _kept_entries(m, m.size))
-      else:  # Never drop a kept weight: all entries if the mask overflows.
-        ntk += lax.cond(
-            jnp.sum(m != 0) <= cap,
-            lambda leaf=leaf, m=m, cap=cap: contribution(
-                leaf, _kept_entries(m, cap)),
-            functools.partial(every_entry, leaf, m, cap))
+      ntk += contribution(leaf, _kept_entries(m, cap))
+      if cap < m.size:
+        guarded.append((leaf, m, cap))
+        overflows.append(jnp.sum(m != 0) > cap)
+    if guarded:
+      # Never drop a kept weight: a mask that keeps more than its capacity
+      # adds the rest. One `lax.cond` for all leaves, and only the rare
+      # overflow inside it, since a conditional's operands cost time even
+      # when its branch is not taken.
+      def rest(total):
+        for leaf, m, cap in guarded:
+          total = overflow(leaf, m, cap, total)
+        return total
+
+      ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
     for i, j1 in slow1.items():
       ntk += _contract(j1, slow2[i], n_fx, t, d)
     return ntk / math.prod(fx1.shape[a] for a in t)

@@ -137,7 +137,7 @@ class ExactnessTest(parameterized.TestCase):
     _assert_close(got, want)
 
 
-class CapacityTest(absltest.TestCase):
+class CapacityTest(parameterized.TestCase):
 
   def test_one_compilation_serves_many_masks(self):
     init_fn, apply_fn, _ = models.mlp(32, sparsity=0.9, out_dim=1)
@@ -171,6 +171,21 @@ class CapacityTest(absltest.TestCase):
     self.assertGreater(kept, empirical.capacity(32 * 32, 0.1))
     got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn))(x, None, params)
     _assert_close(got, _nt(apply_fn, x, None, params))
+
+  @parameterized.product(size=[1, 31, 32, 33, 1000], density=[0., 0.1, 0.9, 1.],
+                         start=[0, 5, 40])
+  def test_true_entries_is_a_stream_compaction(self, size, density, start):
+    # Against numpy, with sizes that are not whole words, empty and full
+    # masks, and a start past the first words.
+    rng = np.random.default_rng(size + int(10 * density) + start)
+    mask = rng.random(size) < density
+    want = np.flatnonzero(mask)[start:start + 50]
+    indices, count = jax.jit(empirical._true_entries, static_argnums=1)(
+        jnp.asarray(mask), 50, start)
+    self.assertEqual(int(count), int(mask.sum()))
+    np.testing.assert_array_equal(np.asarray(indices)[:len(want)], want)
+    self.assertTrue(np.all((0 <= np.asarray(indices)) &
+                           (np.asarray(indices) < size)))
 
   def test_capacity(self):
     self.assertEqual(empirical.capacity(1000, None), 1000)
