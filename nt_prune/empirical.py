@@ -53,6 +53,7 @@ words (`_true_entries`), several times faster than `jnp.nonzero`.
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from typing import Any, Callable, Optional, Sequence, Union
@@ -98,6 +99,78 @@ class _Use:
   keep_prob: Optional[float] = None
 
 
+def _fast_product(eqn, operand: int) -> bool:
+  """Whether a leaf that is `operand` of `eqn` can take the kept path."""
+  if eqn.primitive.name == 'dot_general':
+    return not any(eqn.params['dimension_numbers'][1])  # No batch axes.
+  # A convolution whose kernel is the leaf, with no feature or batch groups.
+  return (operand == 1 and eqn.params['feature_group_count'] == 1 and
+          eqn.params['batch_group_count'] == 1)
+
+
+def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
+             params) -> jax.Array:
+  """The patches of a convolution's input: `(batch, spatial..., features)`.
+
+  With them, the convolution is the `dot_general` of the patches' last axis
+  with the kernel reshaped to `(in_features * prod(filter_shape),
+  out_features)`, input features major (see `_as_dot_general`). They are
+  strided slices of the padded (and dilated) input, one per filter offset:
+  `lax.conv_general_dilated_patches` would convolve with a one-hot kernel,
+  at `prod(filter_shape) * in_features` times the cost.
+  """
+  dn = params['dimension_numbers']
+  x = jnp.transpose(lhs, (dn.lhs_spec[0],) + tuple(dn.lhs_spec[2:]) +
+                    (dn.lhs_spec[1],))
+  n_spatial = x.ndim - 2
+  zero = jnp.zeros((), x.dtype)
+  x = lax.pad(x, zero, [(0, 0, 0)] + [
+      (lo, hi, d - 1) for (lo, hi), d in zip(params['padding'],
+                                             params['lhs_dilation'])] +
+              [(0, 0, 0)])
+  filter_shape = [rhs_shape[a] for a in dn.rhs_spec[2:]]
+  out_spatial = [out_shape[a] for a in dn.out_spec[2:]]
+  strides, dilation = params['window_strides'], params['rhs_dilation']
+  slices = []
+  for offset in itertools.product(*(range(k) for k in filter_shape)):
+    begin = [o * d for o, d in zip(offset, dilation)]
+    slices.append(lax.slice(
+        x, [0] + begin + [0],
+        [x.shape[0]] + [b + (n - 1) * s + 1 for b, n, s in
+                        zip(begin, out_spatial, strides)] + [x.shape[-1]],
+        [1] + list(strides) + [1]))
+  patches = jnp.stack(slices, axis=-1)  # (..., in_features, offsets)
+  return patches.reshape(patches.shape[:1 + n_spatial] + (-1,))
+
+
+def _as_dot_general(eqn, operand: int, w_shape, g, kept, n_g_lead: int):
+  """A use as a `dot_general`: `(operand, dimension numbers, w_shape, g, kept)`.
+
+  A convolution's kernel `W` (`rhs_spec` layout) becomes `W'` of shape
+  `(I * prod(filter_shape), O)`, input features major as in `_patches`; its
+  output axes are moved to `_patches`' order in `g` (whose first `n_g_lead`
+  axes are not the output's), and the kept entries' flat indices are
+  mapped from `W` to `W'`.
+  """
+  if eqn.primitive.name == 'dot_general':
+    return operand, eqn.params['dimension_numbers'], w_shape, g, kept
+  dn = eqn.params['dimension_numbers']
+  order = (dn.out_spec[0],) + tuple(dn.out_spec[2:]) + (dn.out_spec[1],)
+  g = jnp.transpose(g, tuple(range(n_g_lead)) +
+                    tuple(n_g_lead + a for a in order))
+  idx, weight = kept
+  multi = jnp.unravel_index(idx, w_shape)
+  rows = jnp.ravel_multi_index(
+      tuple(multi[a] for a in dn.rhs_spec[1:]),
+      tuple(w_shape[a] for a in dn.rhs_spec[1:]), mode='clip')
+  n_out = w_shape[dn.rhs_spec[0]]
+  dot_shape = (math.prod(w_shape) // n_out, n_out)
+  n_x = len(w_shape)  # The patches' rank.
+  dims = (((n_x - 1,), (0,)), ((), ()))
+  return 1, dims, dot_shape, g, (rows * n_out + multi[dn.rhs_spec[0]],
+                                 weight)
+
+
 def _keep_prob(eqn) -> Optional[float]:
   match = _KEEP_PATTERN.search(str(eqn.source_info.name_stack))
   return None if match is None else float(match.group(1))
@@ -136,12 +209,11 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
           ('zero', leaves.pop()) if not lin else None)
       if out is None:
         bad.update(leaves)
-    elif name == 'dot_general':
+    elif name in ('dot_general', 'conv_general_dilated'):
       leaf = leaves.pop()
       operands = [i for i, d in enumerate(deps) if d is not None]
-      batch = eqn.params['dimension_numbers'][1]
       if (len(operands) != 1 or deps[operands[0]][0] != 'lin' or
-          any(batch) or leaf in uses):
+          leaf in uses or not _fast_product(eqn, operands[0])):
         bad.add(leaf)
       else:
         uses[leaf] = _Use(eqn_index, operands[0])
@@ -200,8 +272,11 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     if eqn_index in at_use:
       leaf = at_use[eqn_index]
       operand = uses[leaf].operand
-      recorded[leaf] = (invals[1 - operand],
-                        multiplier[eqn.invars[operand]])
+      other = invals[1 - operand]
+      if eqn.primitive.name == 'conv_general_dilated':
+        other = _patches(other, invals[operand].shape, outvals[0].shape,
+                         eqn.params)
+      recorded[leaf] = (other, multiplier[eqn.invars[operand]])
       outvals = [outvals[0] + deltas[leaf]]
     elif tracked and eqn.primitive.name == 'mul':
       (var,) = tracked  # `_analyse` allows one linear factor.
@@ -279,8 +354,8 @@ def _kept_entries(m: jax.Array, size: int,
   return idx, flat[idx] * (start + jnp.arange(size) < count)
 
 
-def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
-                  per_example: bool):
+def _kept_columns(x, g, w_shape, kept, operand: int, dimension_numbers,
+                  n_fx: int, per_example: bool):
   """`J_W` at the kept entries `kept = (idx, weight)`: shape `(K, E?, fx...)`.
 
   Args:
@@ -290,22 +365,22 @@ def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
       `fx.shape + y.shape` (with a leading example axis if `per_example`).
     w_shape: the leaf's shape.
     kept: flat indices of the kept entries and their multipliers.
-    use: the leaf's use.
-    eqn: the `dot_general`.
+    operand: 0 if the leaf is the `dot_general`'s lhs, 1 if its rhs.
+    dimension_numbers: the `dot_general`'s.
     n_fx: number of axes of `fx` (per example if `per_example`).
     per_example: whether `x` and `g` have a leading example axis.
   """
   idx, weight = kept
-  (lc, rc), _ = eqn.params['dimension_numbers']
-  w_contract, x_contract = (lc, rc) if use.operand == 0 else (rc, lc)
+  (lc, rc), _ = dimension_numbers
+  w_contract, x_contract = (lc, rc) if operand == 0 else (rc, lc)
   w_free = [a for a in range(len(w_shape)) if a not in w_contract]
   e = 1 if per_example else 0
   x_free = [a for a in range(x.ndim - e) if a not in x_contract]
   # Output axes of the dot_general: lhs free axes, then rhs free axes.
-  y_w_free = (list(range(len(w_free))) if use.operand == 0 else
+  y_w_free = (list(range(len(w_free))) if operand == 0 else
               list(range(len(x_free), len(x_free) + len(w_free))))
   y_x_free = (list(range(len(w_free), len(w_free) + len(x_free)))
-              if use.operand == 0 else list(range(len(x_free))))
+              if operand == 0 else list(range(len(x_free))))
 
   multi = jnp.unravel_index(idx, w_shape)
 
@@ -327,9 +402,21 @@ def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
   c_idx, f_idx = flat_index(w_contract), flat_index(w_free)
   batch = g_rows.shape[1:-1]
 
+  size = idx.shape[0]
+  weight = weight.reshape((-1,) + (1,) * len(batch))
+  n_c, n_w = x_rows.shape[0], g_rows.shape[0]
+  if n_f > 1 and math.prod(batch) * n_c * n_w <= _CHUNK_ELEMENTS:
+    # Summed over `F` (a convolution's positions): the full gradient per
+    # example and output is one batched matrix product, cheaper than
+    # gathering `F` values per kept entry; then its kept entries.
+    n_e = math.prod(x.shape[:e])
+    grad = jnp.einsum('cep,fexp->excf', x_rows.reshape(n_c, n_e, n_f),
+                      g_rows.reshape(n_w, n_e, -1, n_f))
+    out = grad.reshape(grad.shape[:2] + (-1,))[..., c_idx * n_w + f_idx]
+    return jnp.moveaxis(out, -1, 0).reshape((size,) + batch) * weight
+
   # Gather and contract over F in chunks of kept entries, so that memory
   # stays near `_CHUNK_ELEMENTS` whatever the number of kept entries.
-  size = idx.shape[0]
   chunk = max(1, min(size, _CHUNK_ELEMENTS // max(1, math.prod(batch) * n_f)))
   n_chunks = -(-size // chunk)
   pad = n_chunks * chunk - size
@@ -344,7 +431,6 @@ def _kept_columns(x, g, w_shape, kept, use: _Use, eqn, n_fx: int,
     out = columns((c_idx[0], f_idx[0]))
   else:
     out = lax.map(columns, (c_idx, f_idx)).reshape((-1,) + batch)
-  weight = weight.reshape((-1,) + (1,) * len(batch))
   return out[:size] * weight
 
 
@@ -530,8 +616,10 @@ def empirical_ntk_fn(
 
     def columns(fast, leaf, kept):
       xo, g, m = fast[leaf]
-      j = _kept_columns(xo, g, m.shape, kept, uses[leaf],
-                        eqns[uses[leaf].eqn_index], n_fx_pass, per_example)
+      dot = _as_dot_general(eqns[uses[leaf].eqn_index], uses[leaf].operand,
+                            m.shape, g, kept, n_fx_pass + per_example)
+      j = _kept_columns(xo, dot[3], dot[2], dot[4], dot[0], dot[1], n_fx_pass,
+                        per_example)
       return jnp.moveaxis(j, 1, 1 + vmap_axes) if per_example else j
 
     def contribution(leaf, kept):

@@ -195,6 +195,39 @@ class CapacityTest(parameterized.TestCase):
     self.assertEqual(empirical.capacity(10000, 0.5), 5000 + 350 + 16)
     self.assertEqual(empirical.capacity(100, 0.5), 100)  # Capped at n.
 
+  @parameterized.named_parameters(
+      ('nhwc', None, (1, 1), 'SAME'),
+      ('strided_valid', None, (2, 1), 'VALID'),
+      ('nchw', ('NCHW', 'OIHW', 'NCHW'), (1, 2), 'CIRCULAR'),
+      ('channels_first_kernel', ('NHWC', 'OHWI', 'NHWC'), (2, 2), 'SAME'))
+  def test_convolutions_take_the_kept_path_exactly(self, dimension_numbers,
+                                                   strides, padding):
+    # Every kernel layout, stride and padding: the kernels are recognized
+    # (their patches make them `dot_general`s) and the kernel is exact.
+    init_fn, apply_fn, _ = stax.serial(
+        stax.Conv(6, (3, 2), strides, padding,
+                  dimension_numbers=dimension_numbers), stax.Relu(),
+        nt_prune.PrunedConv(5, (2, 3), strides, padding, sparsity=0.6,
+                            dimension_numbers=dimension_numbers),
+        stax.Relu(), stax.Flatten(), nt_prune.PrunedDense(3, sparsity=0.5))
+    shape = (3, 2, 7, 6) if dimension_numbers == ('NCHW', 'OIHW',
+                                                  'NCHW') else (3, 7, 6, 2)
+    x = random.normal(random.PRNGKey(0), shape)
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    closed = jax.make_jaxpr(lambda l, x: apply_fn(
+        jax.tree_util.tree_unflatten(treedef, l), x))(leaves, x)
+    uses = empirical._analyse(closed.jaxpr, len(leaves))
+    kernels = [i for i, leaf in enumerate(leaves) if leaf.ndim > 1]
+    self.assertEqual(sorted(uses), kernels)
+    x2 = random.normal(random.PRNGKey(2), (2,) + shape[1:])
+    for vmap_axes in (None, 0):
+      for trace_axes in ((-1,), ()):
+        ntk_fn = nt_prune.empirical_ntk_fn(apply_fn, trace_axes=trace_axes,
+                                           vmap_axes=vmap_axes)
+        _assert_close(jax.jit(ntk_fn)(x, x2, params),
+                      _nt(apply_fn, x, x2, params, trace_axes=trace_axes))
+
   def test_the_kept_path_is_taken(self):
     # The pruned leaves are recognized (not left to full Jacobians), with the
     # keep probability their layers declare.
