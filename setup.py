@@ -48,7 +48,7 @@ INSTALL_REQUIRES = [
     'jax>=0.4.25,<0.6',
     'jaxlib>=0.4.25,<0.6',
     # numpy 2 needs jax >= 0.4.26; `import nt_prune` refuses jax 0.4.25 with
-    # numpy 2 with a clear message (`nt_prune/_version_check.py`).
+    # numpy 2 with a clear message (`nt_prune/_src/_version_check.py`).
     'numpy>=1.26,<3',
     'neural-tangents==0.6.5',
     # Imported by neural-tangents at import time; 2.18 is the first release
@@ -59,6 +59,8 @@ INSTALL_REQUIRES = [
     # jax >= 0.6; the upper bound on optax guards against the same.
     'flax>=0.8.4,<0.11',
     'optax>=0.2.2,<0.3',
+    # The examples and benchmarks are absl apps, as NT's (the README's demo).
+    'absl-py>=1.4',
 ]
 
 # The oldest stack, where NT's empirical NTK implementation 3 (structured
@@ -66,11 +68,11 @@ INSTALL_REQUIRES = [
 # numpy < 2. jaxlib 0.4.25 has wheels for Python 3.9 to 3.12 only.
 STRUCTURED_DERIVATIVES = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
 
-TEST = ['pytest>=7', 'absl-py>=1.4', 'scikit-learn>=1.3', 'matplotlib>=3.7']
+TEST = ['pytest>=7', 'scikit-learn>=1.3', 'matplotlib>=3.7']
 
 EXTRAS_REQUIRE = {
     'test': TEST,
-    'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7', 'absl-py>=1.4'],
+    'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7'],
     'structured-derivatives': STRUCTURED_DERIVATIVES,
 }
 

@@ -115,6 +115,24 @@ def _cases():
   return cases
 
 
+def markdown(rows) -> str:
+  """The README's table of `rows` (seconds and ratios)."""
+  def times(row, label):
+    return ' / '.join(f'{row[f"nt{i}_{label}"]:.4f}' for i in _NT)
+  lines = [
+      '| network | width | sparsity | batch | nt_prune | NT 1 / 2 / 3 on the '
+      'pruned network | NT 1 / 2 / 3 on the dense network | nt_prune / NT\'s '
+      'best on dense | NT\'s best on pruned / nt_prune |',
+      '|---|---|---|---|---|---|---|---|---|']
+  for row in rows:
+    lines.append(
+        f'| {row["arch"]} | {row["width"]} | {row["sparsity"]} | '
+        f'{row["n1"]}x{row["n2"]} | {row["nt_prune"]:.4f} | '
+        f'{times(row, "pruned")} | {times(row, "dense")} | '
+        f'{row["vs_dense_best"]:.2f} | {1 / row["vs_pruned_best"]:.2f} |')
+  return '\n'.join(lines)
+
+
 def main(argv):
   del argv
   machine = f'{platform.machine()}, {os.cpu_count()} cores, jax ' \
@@ -158,6 +176,7 @@ def main(argv):
       writer.writeheader()
       writer.writerows(rows)
   print(f'Wrote {_OUT.value}')
+  print(markdown(rows))
 
 
 if __name__ == '__main__':

@@ -43,12 +43,10 @@ import jax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
-from neural_tangents import stax
-import numpy as np
 import optax
-from sklearn.datasets import load_digits
 
 import nt_prune
+import networks
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool('quick', False, 'About a minute: fewer points, widths.')
@@ -63,24 +61,17 @@ SPARSITIES = (0., 0.5, 0.9, 0.99)
 
 
 def mlp(width, sparsity, rescale='forward'):
-  pruned = nt_prune.pruned(stax.Dense, sparsity=sparsity, rescale=rescale)
-  return stax.serial(
-      stax.Dense(width, W_std=1.5, b_std=0.05), stax.Relu(),
-      pruned(width, W_std=1.5, b_std=0.05), stax.Relu(),
-      pruned(10, W_std=1.5, b_std=0.05))
+  """Dense first layer, one pruned hidden layer, pruned 10-unit readout."""
+  return networks.mlp(width, sparsity=sparsity, rescale=rescale, b_std=0.05,
+                      depth=2, out_dim=10)
 
 
 def digits(n_train, n_test):
-  data = load_digits()
-  x = data.data.astype(np.float32)
-  x = (x - x.mean(0)) / (x.std(0) + 1e-3)
-  x /= np.linalg.norm(x, axis=1, keepdims=True) / np.sqrt(x.shape[1])
-  y = np.eye(10, dtype=np.float32)[data.target] - 0.1
-  perm = np.random.RandomState(0).permutation(len(x))
-  train, test = perm[:n_train], perm[n_train:n_train + n_test]
+  """`networks.digits` as float64, with centred targets (one-hot - 0.1)."""
+  x_train, y_train, x_test, y_test = networks.digits(n_train, n_test)
   as_array = lambda a: jnp.asarray(a, jnp.float64)
-  return (as_array(x[train]), as_array(y[train]), as_array(x[test]),
-          as_array(y[test]))
+  return (as_array(x_train), as_array(y_train - 0.1), as_array(x_test),
+          as_array(y_test - 0.1))
 
 
 def scores(pred, y):

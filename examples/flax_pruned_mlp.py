@@ -25,66 +25,61 @@
    flax network's empirical NTK at initialization with the twin's analytic
    NTK, at a few widths.
 
+Writes the NTK table to `--out_dir/flax_ntk.csv`.
+
   python examples/flax_pruned_mlp.py [--quick] [--sparsity 0.9]
+      [--out_dir DIR]
 """
 
-import argparse
+import csv
+import os
 
-import flax.linen as nn
+from absl import app
+from absl import flags
 import jax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
 import numpy as np
 import optax
-from sklearn.datasets import load_digits
 
 import nt_prune
-from nt_prune import flax as nt_prune_flax
+from nt_prune import diagnostics
+from nt_prune import flax as npf
+import networks
+
+FLAGS = flags.FLAGS
+flags.DEFINE_bool('quick', False, 'Seconds: small width, few steps.')
+flags.DEFINE_float('sparsity', 0.9, 'Fraction of pruned weights.')
+flags.DEFINE_enum('rescale', 'forward', ['forward', 'init', 'none'],
+                  'Rescale mode of the pruned layers.')
+flags.DEFINE_integer('width', 512, 'Width of the trained network.')
+flags.DEFINE_integer('steps', 300, 'Training steps.')
+flags.DEFINE_list('ntk_widths', ['128', '512', '2048'],
+                  'Widths of the NTK comparison.')
+flags.DEFINE_string('out_dir', 'examples/out/flax',
+                    'Where to write flax_ntk.csv.')
 
 
-def pruned_mlp(width: int, sparsity: float, rescale) -> nn.Sequential:
-  layer = dict(W_std=1.5, b_std=0.05)
-  return nn.Sequential([
-      nt_prune_flax.PrunedDense(width, sparsity=0., **layer), nn.relu,
-      nt_prune_flax.PrunedDense(width, sparsity=sparsity, rescale=rescale,
-                                **layer), nn.relu,
-      nt_prune_flax.PrunedDense(10, sparsity=sparsity, rescale=rescale,
-                                **layer),
-  ])
+def pruned_mlp(width: int, sparsity: float, rescale):
+  """ReLU MLP: dense first layer, one pruned hidden layer, pruned readout."""
+  return networks.flax_mlp(width, sparsity=sparsity, rescale=rescale,
+                           b_std=0.05, out_dim=10)
 
 
-def digits():
-  data = load_digits()
-  x = data.data.astype(np.float32) / 16.
-  x = (x - x.mean(0)) / (x.std(0) + 1e-3)
-  y = np.eye(10, dtype=np.float32)[data.target]
-  perm = np.random.RandomState(0).permutation(len(x))
-  train, test = perm[:1400], perm[1400:]
-  return x[train], y[train], x[test], y[test]
-
-
-def main():
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument('--sparsity', type=float, default=0.9)
-  parser.add_argument('--rescale', default='forward',
-                      choices=['forward', 'init', 'none'])
-  parser.add_argument('--width', type=int, default=512)
-  parser.add_argument('--steps', type=int, default=300)
-  parser.add_argument('--ntk_widths', type=int, nargs='+',
-                      default=[128, 512, 2048])
-  parser.add_argument('--quick', action='store_true',
-                      help='a few seconds: small width, few steps')
-  args = parser.parse_args()
-  if args.quick:
-    args.width, args.steps, args.ntk_widths = 64, 50, [32, 128]
-  rescale = None if args.rescale == 'none' else args.rescale
-  x_train, y_train, x_test, y_test = digits()
+def main(argv):
+  del argv
+  rescale = None if FLAGS.rescale == 'none' else FLAGS.rescale
+  width, steps = (64, 50) if FLAGS.quick else (FLAGS.width, FLAGS.steps)
+  ntk_widths = ([32, 128] if FLAGS.quick else
+                [int(w) for w in FLAGS.ntk_widths])
+  sparsity = FLAGS.sparsity
+  x_train, y_train, x_test, y_test = networks.digits(1400, 397)
 
   # 1-2. Train the flax model.
-  model = pruned_mlp(args.width, args.sparsity, rescale)
+  model = pruned_mlp(width, sparsity, rescale)
   variables = model.init(random.PRNGKey(0), x_train[:1])
-  pruned0, total = nt_prune_flax.count_pruned(variables)
+  pruned0, total = npf.count_pruned(variables)
   # adamw alone keeps the masks (its update is zero where the gradient is);
   # keep_masks guarantees it for any optimizer (noisy_sgd, centralize, ...).
   opt = optax.chain(optax.adamw(1e-2, weight_decay=1e-2),
@@ -104,18 +99,18 @@ def main():
       jnp.mean(model.apply(v, x).argmax(1) == y.argmax(1)))
   rng = np.random.RandomState(1)
   trained = variables
-  for i in range(args.steps):
+  for i in range(steps):
     batch = rng.choice(len(x_train), 128, replace=False)
     trained, state, loss = step(trained, state, x_train[batch],
                                 y_train[batch])
-    if i % max(1, args.steps // 5) == 0 or i == args.steps - 1:
+    if i % max(1, steps // 5) == 0 or i == steps - 1:
       print(f'step {i:4d}  loss {float(loss):.4f}')
   print(f'test accuracy: {accuracy(variables, x_test, y_test):.3f} at init, '
-        f'{accuracy(trained, x_test, y_test):.3f} after {args.steps} steps')
+        f'{accuracy(trained, x_test, y_test):.3f} after {steps} steps')
 
   mask0 = jax.tree_util.tree_map(lambda w: np.asarray(w) == 0, variables)
   mask1 = jax.tree_util.tree_map(lambda w: np.asarray(w) == 0, trained)
-  pruned1, _ = nt_prune_flax.count_pruned(trained)
+  pruned1, _ = npf.count_pruned(trained)
   same = all(jax.tree_util.tree_leaves(jax.tree_util.tree_map(
       lambda a, b: bool(np.array_equal(a, b)), mask0, mask1)))
   print(f'pruned kernel entries: {pruned0}/{total} at init, {pruned1}/{total} '
@@ -123,20 +118,30 @@ def main():
 
   # 3. Exact infinite-width NTK of the same architecture, via the stax twin.
   x = jnp.asarray(x_test[:32])
-  _, _, kernel_fn = nt_prune_flax.to_stax(pruned_mlp(1, args.sparsity,
+  _, _, kernel_fn = npf.to_stax(pruned_mlp(1, sparsity,
                                                      rescale))
   analytic = kernel_fn(x, None, 'ntk')
   print(f'\nflax empirical NTK at init vs the stax twin\'s analytic NTK '
-        f'(sparsity={args.sparsity}, rescale={rescale!r}):')
+        f'(sparsity={sparsity}, rescale={rescale!r}):')
   print(f'{"width":>7} {"width*q":>8} {"relative error":>15}')
-  for width in args.ntk_widths:
-    model_w = pruned_mlp(width, args.sparsity, rescale)
-    v = model_w.init(random.PRNGKey(width), x[:1])
-    ntk = nt.empirical_ntk_fn(lambda p, x: model_w.apply(p, x),
-                              vmap_axes=0)(x, None, v)
-    err = float(jnp.linalg.norm(ntk - analytic) / jnp.linalg.norm(analytic))
-    print(f'{width:>7} {width * (1 - args.sparsity):>8.0f} {err:>15.4f}')
+  rows = []
+  for ntk_width in ntk_widths:
+    model_w = pruned_mlp(ntk_width, sparsity, rescale)
+    v = model_w.init(random.PRNGKey(ntk_width), x[:1])
+    ntk = nt.empirical_ntk_fn(model_w.apply, vmap_axes=0)(x, None, v)
+    error = float(diagnostics.relative_error(ntk, analytic))
+    rows.append(dict(width=ntk_width, sparsity=sparsity,
+                     relative_error=error))
+    print(f'{ntk_width:>7} {ntk_width * (1 - sparsity):>8.0f} {error:>15.4f}')
+
+  os.makedirs(FLAGS.out_dir, exist_ok=True)
+  path = os.path.join(FLAGS.out_dir, 'flax_ntk.csv')
+  with open(path, 'w', newline='') as f:
+    writer = csv.DictWriter(f, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+  print(f'Wrote {path}')
 
 
 if __name__ == '__main__':
-  main()
+  app.run(main)

@@ -14,7 +14,7 @@
 
 """Which mask law converges fastest? Every law, one limit, at sparsity 0.9.
 
-On the authors' NTK architecture (`paper_models.relu_mlp`: dense first layer,
+On the authors' NTK architecture (`networks.paper_mlp`: dense first layer,
 pruned hidden and readout layers), for the mask laws `'bernoulli'`,
 `'exact'`, `'fan_in'` and N:M `NByM(1, 10)`:
 
@@ -41,7 +41,7 @@ import neural_tangents as nt
 
 import nt_prune
 from nt_prune import diagnostics
-import paper_models
+import networks
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool('quick', False, 'About a minute: fewer widths, networks.')
@@ -60,7 +60,7 @@ def part_a(x, width, n_networks, key):
   """One limit for every law; each law's Monte Carlo mean converges to it."""
   # In NTK parameterization the limit does not depend on the width; 10 is
   # the smallest that every law can draw (N:M blocks of 10).
-  limits = [paper_models.relu_mlp(10, SPARSITY, mask=law)[2](x, None, 'ntk')
+  limits = [networks.paper_mlp(10, SPARSITY, mask=law)[2](x, None, 'ntk')
             for law in LAWS]
   spread = max(float(diagnostics.relative_error(k, limits[0]))
                for k in limits)
@@ -70,7 +70,7 @@ def part_a(x, width, n_networks, key):
         f'mean empirical NTK to the limit')
   rows = []
   for law in LAWS:
-    init_fn, apply_fn, _ = paper_models.relu_mlp(width, SPARSITY, mask=law)
+    init_fn, apply_fn, _ = networks.paper_mlp(width, SPARSITY, mask=law)
     mc = nt.monte_carlo_kernel_fn(init_fn, apply_fn, key, n_networks)(
         x, None, 'ntk')
     err = float(diagnostics.relative_error(mc, limits[0]))
@@ -80,7 +80,7 @@ def part_a(x, width, n_networks, key):
 
 
 def build(width, sparsity, rescale, mask):
-  return paper_models.relu_mlp(width, sparsity, rescale, mask)
+  return networks.paper_mlp(width, sparsity, rescale, mask)
 
 
 def plot(points, out_dir):
@@ -136,7 +136,7 @@ def main(argv):
   if FLAGS.quick:
     widths, n_networks = [40, 80, 160], 4
   os.makedirs(FLAGS.out_dir, exist_ok=True)
-  x = paper_models.sphere_inputs(FLAGS.n_inputs)
+  x = networks.sphere_inputs(FLAGS.n_inputs)
   key = random.PRNGKey(1)
 
   part_a(x, widths[-1], n_networks, key)

@@ -45,7 +45,7 @@ import numpy as np
 
 import nt_prune
 from nt_prune import diagnostics
-import paper_models
+import networks
 
 FLAGS = flags.FLAGS
 flags.DEFINE_bool('quick', False, 'About a minute: fewer widths, networks.')
@@ -62,16 +62,16 @@ flags.DEFINE_integer('n_inputs', 16, 'Number of inputs.')
 def part_a(x, width, n_networks, key):
   """Each rescale mode converges to its own limit, not to the others'."""
   sparsity = 0.5
-  limits = {m: paper_models.relu_mlp(1, sparsity, m)[2](x, None, 'ntk')
+  limits = {m: networks.paper_mlp(1, sparsity, m)[2](x, None, 'ntk')
             for m in nt_prune.RESCALE_MODES}
-  dense = paper_models.relu_mlp(1, 0.)[2](x, None, 'ntk')
+  dense = networks.paper_mlp(1, 0.)[2](x, None, 'ntk')
   print(f'\n(a) sparsity={sparsity}, width={width}, {n_networks} networks: '
         'relative distance of the mean empirical NTK to each limit')
   print(f'{"rescale":>9} {"own limit":>10} {"dense":>8} {"other limits":>22}')
   import neural_tangents as nt  # pylint: disable=g-import-not-at-top
   rows = []
   for mode in nt_prune.RESCALE_MODES:
-    init_fn, apply_fn, _ = paper_models.relu_mlp(width, sparsity, mode)
+    init_fn, apply_fn, _ = networks.paper_mlp(width, sparsity, mode)
     mc = nt.monte_carlo_kernel_fn(init_fn, apply_fn, key, n_networks)(
         x, None, 'ntk')
     err = {m: float(diagnostics.relative_error(mc, limits[m]))
@@ -116,7 +116,7 @@ def main(argv):
   if FLAGS.quick:
     widths, n_networks = [32, 64, 128, 256], 6
   os.makedirs(FLAGS.out_dir, exist_ok=True)
-  x = paper_models.sphere_inputs(FLAGS.n_inputs)
+  x = networks.sphere_inputs(FLAGS.n_inputs)
   key = random.PRNGKey(1)
 
   part_a(x, widths[-1], n_networks, key)
@@ -124,7 +124,7 @@ def main(argv):
   print('\n(b), (c): empirical NTK vs its limit (empirical NTK: '
         'nt_prune.empirical_ntk_fn)')
   points = diagnostics.kernel_convergence(
-      paper_models.relu_mlp, x, widths, sparsities, n_networks, key,
+      networks.paper_mlp, x, widths, sparsities, n_networks, key,
       rescales=['forward'])
   with open(os.path.join(FLAGS.out_dir, 'results.csv'), 'w') as f:
     f.write(diagnostics.to_csv(points))

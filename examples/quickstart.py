@@ -19,90 +19,102 @@ layers are pruned (as in the paper's NTK experiment), computes its exact
 infinite-width NTK with `kernel_fn`, and compares it with the empirical NTK of
 finite networks of growing width (`nt.empirical_ntk_fn`, NT's default
 implementation), next to the dense network of the same width, and with
-`nt.monte_carlo_kernel_fn`. The pruned network needs about `1/q` times the
-width of the dense one for the same error (the paper's finite-width result).
+`nt.monte_carlo_kernel_fn`. The pruned network needs a larger width than the
+dense one for the same error; the multiplier grows with `1/q`, more slowly
+than `1/q` (see `ntk_convergence.py`). Writes the table to
+`--out_dir/quickstart.csv`.
 
-  python examples/quickstart.py [--sparsity 0.75] [--rescale forward]
+  python examples/quickstart.py [--quick] [--sparsity 0.75]
+      [--rescale forward] [--out_dir DIR]
 """
 
-import argparse
+import csv
+import os
 import time
 
+from absl import app
+from absl import flags
 import jax
 from jax import random
 import neural_tangents as nt
-from neural_tangents import stax
 import numpy as np
 
-import nt_prune
+from nt_prune import diagnostics
+import networks
+
+FLAGS = flags.FLAGS
+flags.DEFINE_bool('quick', False, 'Seconds: two small widths, two networks.')
+flags.DEFINE_float('sparsity', 0.75, 'Fraction of pruned weights.')
+flags.DEFINE_enum('rescale', 'forward', ['forward', 'init', 'none'],
+                  'Rescale mode of the pruned layers.')
+flags.DEFINE_list('widths', ['64', '256', '1024', '2048'], 'Finite widths.')
+flags.DEFINE_integer('networks', 8, 'Finite networks averaged per width.')
+flags.DEFINE_string('out_dir', 'examples/out/quickstart',
+                    'Where to write quickstart.csv.')
 
 
 def pruned_mlp(width: int, sparsity: float, rescale):
   """ReLU MLP: dense first layer, pruned hidden layers and readout."""
-  return stax.serial(
-      stax.Dense(width, W_std=1.5, b_std=0.05),
-      stax.Relu(),
-      nt_prune.PrunedDense(width, W_std=1.5, b_std=0.05, sparsity=sparsity,
-                           rescale=rescale),
-      stax.Relu(),
-      nt_prune.PrunedDense(width, W_std=1.5, b_std=0.05, sparsity=sparsity,
-                           rescale=rescale),
-      stax.Relu(),
-      nt_prune.PrunedDense(1, W_std=1.5, b_std=0.05, sparsity=sparsity,
-                           rescale=rescale),
-  )
+  return networks.mlp(width, sparsity=sparsity, rescale=rescale, b_std=0.05,
+                      out_dim=1)
 
 
-def rel_err(a, b) -> float:
-  return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
-def main():
-  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument('--sparsity', type=float, default=0.75)
-  parser.add_argument('--rescale', default='forward',
-                      choices=['forward', 'init', 'none'])
-  parser.add_argument('--widths', type=int, nargs='+',
-                      default=[64, 256, 1024, 2048])
-  parser.add_argument('--networks', type=int, default=8,
-                      help='finite networks averaged per width')
-  args = parser.parse_args()
-  rescale = None if args.rescale == 'none' else args.rescale
+def main(argv):
+  del argv
+  rescale = None if FLAGS.rescale == 'none' else FLAGS.rescale
+  widths = [16, 64] if FLAGS.quick else [int(w) for w in FLAGS.widths]
+  n_networks = 2 if FLAGS.quick else FLAGS.networks
+  mc_width, mc_samples = (64, 4) if FLAGS.quick else (1024, 32)
 
   x = random.normal(random.PRNGKey(0), (8, 10))
-  _, _, kernel_fn = pruned_mlp(1, args.sparsity, rescale)
-  ntk = np.asarray(kernel_fn(x, None, 'ntk'))
+  _, _, kernel_fn = pruned_mlp(1, FLAGS.sparsity, rescale)
+  ntk = kernel_fn(x, None, 'ntk')
   _, _, dense_kernel_fn = pruned_mlp(1, 0., rescale)
-  dense_ntk = np.asarray(dense_kernel_fn(x, None, 'ntk'))
-  q = 1 - args.sparsity
-  print(f'Pruned ReLU MLP, sparsity={args.sparsity} (q={q:g}), '
+  dense_ntk = dense_kernel_fn(x, None, 'ntk')
+  q = 1 - FLAGS.sparsity
+  print(f'Pruned ReLU MLP, sparsity={FLAGS.sparsity} (q={q:g}), '
         f'rescale={rescale!r}; 8 inputs of dimension 10.')
-  print(f'Analytic NTK vs dense NTK: relative difference '
-        f'{rel_err(ntk, dense_ntk):.4f}')
+  print('Analytic NTK vs dense NTK: relative difference '
+        f'{float(diagnostics.relative_error(ntk, dense_ntk)):.4f}')
   print('Relative Frobenius error of the empirical NTK (NT default '
-        f'implementation) to its limit, mean over {args.networks} networks:')
+        f'implementation) to its limit, mean over {n_networks} networks:')
   print(f'{"width":>7} {"width*q":>8} {"pruned":>8} {"(std)":>7} '
         f'{"dense":>8} {"(std)":>7} {"seconds":>8}')
-  for width in args.widths:
+  rows = []
+  for width in widths:
     start = time.time()
-    row = []
-    for sparsity, limit in ((args.sparsity, ntk), (0., dense_ntk)):
+    row = dict(width=width, effective_width=width * q)
+    for label, sparsity, limit in (('pruned', FLAGS.sparsity, ntk),
+                                   ('dense', 0., dense_ntk)):
       init_fn, apply_fn, _ = pruned_mlp(width, sparsity, rescale)
       ntk_fn = jax.jit(nt.empirical_ntk_fn(apply_fn))
-      errs = []
-      for seed in range(args.networks):
+      errors = []
+      for seed in range(n_networks):
         _, params = init_fn(random.PRNGKey(100 + seed), x.shape)
-        errs.append(rel_err(np.asarray(ntk_fn(x, None, params)), limit))
-      row += [np.mean(errs), np.std(errs)]
-    print(f'{width:>7} {width * q:>8.0f} {row[0]:>8.4f} {row[1]:>7.4f} '
-          f'{row[2]:>8.4f} {row[3]:>7.4f} {time.time() - start:>8.1f}')
+        errors.append(float(diagnostics.relative_error(
+            ntk_fn(x, None, params), limit)))
+      row[label], row[f'{label}_std'] = np.mean(errors), np.std(errors)
+    row['seconds'] = time.time() - start
+    rows.append(row)
+    print(f'{width:>7} {width * q:>8.0f} {row["pruned"]:>8.4f} '
+          f'{row["pruned_std"]:>7.4f} {row["dense"]:>8.4f} '
+          f'{row["dense_std"]:>7.4f} {row["seconds"]:>8.1f}')
 
-  init_fn, apply_fn, _ = pruned_mlp(1024, args.sparsity, rescale)
+  init_fn, apply_fn, _ = pruned_mlp(mc_width, FLAGS.sparsity, rescale)
   mc = nt.monte_carlo_kernel_fn(init_fn, apply_fn, random.PRNGKey(1),
-                                n_samples=32, implementation=2)
-  print(f'nt.monte_carlo_kernel_fn (width 1024, 32 networks): relative NTK '
-        f'error {rel_err(np.asarray(mc(x, None, "ntk")), ntk):.4f}')
+                                n_samples=mc_samples, implementation=2)
+  error = float(diagnostics.relative_error(mc(x, None, 'ntk'), ntk))
+  print(f'nt.monte_carlo_kernel_fn (width {mc_width}, {mc_samples} networks): '
+        f'relative NTK error {error:.4f}')
+
+  os.makedirs(FLAGS.out_dir, exist_ok=True)
+  path = os.path.join(FLAGS.out_dir, 'quickstart.csv')
+  with open(path, 'w', newline='') as f:
+    writer = csv.DictWriter(f, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+  print(f'Wrote {path}')
 
 
 if __name__ == '__main__':
-  main()
+  app.run(main)

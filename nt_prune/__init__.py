@@ -27,24 +27,32 @@ __version__ = '0.1.0'
 # Before anything imports neural-tangents: refuse a jax/numpy combination
 # known to break NT 0.6.5 with one clear message instead of NT's traceback.
 # pylint: disable=g-import-not-at-top,g-bad-import-order
-from nt_prune import _version_check
+from nt_prune._src import _version_check
 _version_check.check_stack(_version_check.installed_versions())
 
+# pylint: disable=g-importing-member
+# Layers.
+from nt_prune._src.layers import PrunedConv
+from nt_prune._src.layers import PrunedDense
+from nt_prune._src.pruned import pruned
+from nt_prune._src.pruned import SUPPORTED_CONSTRUCTORS
+
+# Pruning: rule, mask laws, per-layer sparsities.
+from nt_prune._src.mask_laws import MASK_LAWS
+from nt_prune._src.mask_laws import NByM
+from nt_prune._src.rule import PruningRule
+from nt_prune._src.sparsity_distributions import global_sparsity
+from nt_prune._src.sparsity_distributions import layer_sparsities
+from nt_prune._src.validation import RESCALE_MODES
+
+# Masks in training.
+from nt_prune._src.mask_keeping import keep_masks
+from nt_prune._src.mask_keeping import pruning_masks
+from nt_prune._src.masking import kept
+
+# Finite width.
 from nt_prune import diagnostics
-from nt_prune.empirical import empirical_ntk_fn
-from nt_prune.mask_keeping import keep_masks
-from nt_prune.mask_keeping import pruning_masks
-from nt_prune.layers import PrunedConv
-from nt_prune.layers import PrunedDense
-from nt_prune.mask_laws import MASK_LAWS
-from nt_prune.mask_laws import NByM
-from nt_prune.masking import kept
-from nt_prune.pruned import pruned
-from nt_prune.pruned import SUPPORTED_CONSTRUCTORS
-from nt_prune.rule import PruningRule
-from nt_prune.sparsity_distributions import global_sparsity
-from nt_prune.sparsity_distributions import layer_sparsities
-from nt_prune.validation import RESCALE_MODES
+from nt_prune._src.empirical import empirical_ntk_fn
 
 __all__ = [
     'MASK_LAWS',

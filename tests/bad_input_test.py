@@ -15,7 +15,7 @@
 """Every input the API fuzz found silently accepted or crashing, refused.
 
 Each case pins the message: `<where>: `<argument>` must be <allowed>, got
-<value>.` (see `nt_prune/validation.py`). The optimizer, cancellation and
+<value>.` (see `nt_prune/_src/validation.py`). The optimizer, cancellation and
 raw-input cases of the same fuzz are in `masks_test`, `kernel_rule_test` and
 `input_layer_test`.
 """
@@ -25,6 +25,7 @@ import re
 from absl.testing import absltest
 from absl.testing import parameterized
 import flax.linen as nn
+import jax
 from jax import numpy as jnp
 from jax import random
 from neural_tangents import stax
@@ -33,6 +34,8 @@ import numpy as np
 import nt_prune
 from nt_prune import diagnostics
 from nt_prune import flax as npf
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 _X = random.normal(random.PRNGKey(0), (3, 5))
 _IMG = random.normal(random.PRNGKey(0), (2, 5, 5, 3))

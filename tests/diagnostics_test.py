@@ -15,6 +15,7 @@
 """Finite-width diagnostics on small, fast cases."""
 
 from absl.testing import absltest
+import jax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
@@ -26,11 +27,13 @@ from nt_prune import diagnostics
 import mc_check
 import models
 
+jax.config.update('jax_numpy_rank_promotion', 'raise')
+
 _X = random.normal(random.PRNGKey(0), (5, 6))
 
 
 def _build(width, sparsity, rescale='forward'):
-  return models.mlp(width, sparsity=sparsity, rescale=rescale, bias=False,
+  return models.mlp(width, sparsity=sparsity, rescale=rescale, b_std=None,
                     depth=2, out_dim=4)
 
 
@@ -95,7 +98,7 @@ class KernelConvergenceTest(absltest.TestCase):
   def test_mask_laws_are_a_dimension(self):
     def build(width, sparsity, rescale, mask):
       return models.mlp(width, sparsity=sparsity, rescale=rescale, mask=mask,
-                        bias=False, depth=2, out_dim=4)
+                        b_std=None, depth=2, out_dim=4)
     points = diagnostics.kernel_convergence(
         build, _X, [16], [0.5], 2, random.PRNGKey(0), rescales=[None],
         masks=['exact', nt_prune.NByM(1, 2)], progress=None)

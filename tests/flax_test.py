@@ -14,6 +14,8 @@
 
 """flax.linen twins: same outputs, same empirical NTK, same infinite limit."""
 
+import functools
+
 from absl.testing import absltest
 from absl.testing import parameterized
 import flax.linen as nn
@@ -25,41 +27,18 @@ import numpy as np
 import optax
 
 import mc_check
+import models
 import nt_prune
 from nt_prune import flax as npf
 import nt_support
 
-
-def flax_mlp(width, *, sparsity, rescale='forward', parameterization='ntk',
-             bias=True, out_dim=8):
-  common = dict(W_std=1.5, b_std=0.1 if bias else None,
-                parameterization=parameterization)
-  return nn.Sequential([
-      npf.PrunedDense(width, sparsity=0., **common), nn.relu,
-      npf.PrunedDense(width, sparsity=sparsity, rescale=rescale, **common),
-      jax.scipy.special.erf,
-      npf.PrunedDense(out_dim, sparsity=sparsity, rescale=rescale, **common),
-  ])
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 
-def flax_cnn(width, *, sparsity, rescale='forward', parameterization='ntk',
-             bias=True, out_dim=8):
-  common = dict(W_std=1.5, b_std=0.1 if bias else None,
-                parameterization=parameterization)
-  return nn.Sequential([
-      npf.PrunedConv(width, (3, 3), padding='SAME', sparsity=0., **common),
-      nn.relu,
-      npf.PrunedConv(width, (2, 2), strides=(1, 1), sparsity=sparsity,
-                     rescale=rescale, **common), nn.relu,
-      npf.AvgPool((2, 2), strides=(2, 2)),
-      npf.PrunedConv(width, (2, 2), padding='SAME', sparsity=sparsity,
-                     rescale=rescale, **common), nn.relu,
-      npf.Flatten(),
-      npf.PrunedDense(out_dim, sparsity=sparsity, rescale=rescale, **common),
-  ])
-
-
-_ARCHS = {'mlp': (flax_mlp, (6, 7)), 'cnn': (flax_cnn, (3, 5, 5, 2))}
+_FLAX_MLP = functools.partial(models.flax_mlp, activations=(
+    nn.relu, jax.scipy.special.erf))
+_ARCHS = {'mlp': (_FLAX_MLP, (6, 7)),
+          'cnn': (models.flax_cnn, (3, 5, 5, 2))}
 
 
 def _flax_as_nt(model):
@@ -74,12 +53,12 @@ class FlaxStaxEquivalenceTest(parameterized.TestCase):
   @parameterized.product(arch=list(_ARCHS),
                          parameterization=['ntk', 'standard'],
                          rescale=list(nt_prune.RESCALE_MODES),
-                         bias=[True, False])
+                         b_std=[0.1, None])
   def test_outputs_and_round_trip(self, arch, parameterization, rescale,
-                                  bias):
+                                  b_std):
     build, shape = _ARCHS[arch]
     model = build(16, sparsity=0.6, rescale=rescale,
-                  parameterization=parameterization, bias=bias)
+                  parameterization=parameterization, b_std=b_std)
     x = random.normal(random.PRNGKey(0), shape)
     variables = model.init(random.PRNGKey(1), x)
     init_fn, apply_fn, _ = npf.to_stax(model)
@@ -120,7 +99,7 @@ class FlaxStaxEquivalenceTest(parameterized.TestCase):
                                float(jnp.max(jnp.abs(ntk_stax))))
 
   def test_sparsity_zero_first_layer_needs_no_flag(self):
-    model = flax_mlp(8, sparsity=0.5)
+    model = _FLAX_MLP(8, sparsity=0.5)
     npf.to_stax(model)[2](jnp.ones((2, 7)), None, 'ntk')
 
   def test_pruned_first_layer_is_refused_like_stax(self):
@@ -154,7 +133,7 @@ class FlaxTrainingTest(parameterized.TestCase):
 
   @parameterized.parameters('forward', 'init', None)
   def test_adamw_keeps_pruned_weights_zero(self, rescale):
-    model = flax_mlp(32, sparsity=0.7, rescale=rescale, out_dim=1)
+    model = _FLAX_MLP(32, sparsity=0.7, rescale=rescale, out_dim=1)
     x = random.normal(random.PRNGKey(0), (16, 7))
     y = jnp.sin(x.sum(1, keepdims=True))
     variables = model.init(random.PRNGKey(1), x)

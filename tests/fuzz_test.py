@@ -32,11 +32,14 @@ import random as py_random
 import re
 
 from absl.testing import absltest
+import jax
 from jax import random
 import jax.numpy as jnp
 from neural_tangents import stax
 
 import nt_prune
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 _N_CASES = 150  # Per layer.
 _P_BAD = 0.12

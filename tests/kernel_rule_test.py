@@ -24,6 +24,8 @@ import numpy as np
 
 import nt_prune
 
+jax.config.update('jax_numpy_rank_promotion', 'raise')
+
 _CONSTRUCTORS = {
     'Dense': (stax.Dense, (16,), (5, 6)),
     'Conv': (stax.Conv, (16, (3, 2)), (3, 5, 4, 2)),

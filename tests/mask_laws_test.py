@@ -18,11 +18,11 @@ Their kernels (Monte Carlo against `kernel_fn`, with negative controls) are
 checked in `monte_carlo_test.MaskLawsMonteCarloTest`.
 """
 
-import sys
 
 from absl.testing import absltest
 from absl.testing import parameterized
 import flax.linen as nn
+import jax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
@@ -32,12 +32,13 @@ import optax
 
 import nt_prune
 from nt_prune import flax as npf
-import kept_columns_ntk_test
+from nt_prune._src import mask_laws
+import empirical_test
 import masks_test
 import nt_support
 
-# The module, not the function `nt_prune.pruned` that shadows it.
-_PRUNED_MODULE = sys.modules['nt_prune.pruned']
+jax.config.update('jax_numpy_rank_promotion', 'raise')
+
 
 _DENSE_IN = (2, 40)  # Dense: W is (40, 12).
 _CONV_IN = (2, 6, 6, 8)  # Conv (3, 3): W is (3, 3, 8, 12).
@@ -103,7 +104,7 @@ class DrawsTest(parameterized.TestCase):
     for layer, shape in _layers(sparsity=0.6).values():
       rng = random.PRNGKey(3)
       W = layer[0](rng, shape)[1][0]
-      want = random.bernoulli(random.fold_in(rng, _PRUNED_MODULE._MASK_SALT),
+      want = random.bernoulli(random.fold_in(rng, mask_laws.MASK_SALT),
                               0.4, W.shape)
       np.testing.assert_array_equal(W != 0, want)
 
@@ -126,7 +127,7 @@ class DrawsTest(parameterized.TestCase):
         (nt_prune.NByM(1, 4), lambda k: bool(np.all(
             k.reshape(10, 4, 12).sum(1) == 1)))):
       sparsity = None if isinstance(mask, nt_prune.NByM) else 0.75
-      model = nn.Sequential([npf.PrunedDense(12, sparsity, mask=mask)])
+      model = nn.Sequential([npf.PrunedDense(12, sparsity=sparsity, mask=mask)])
       kernel = np.asarray(
           model.init(random.PRNGKey(0), x)['params']['layers_0']['kernel'])
       self.assertTrue(check(kernel != 0), mask)
@@ -166,7 +167,7 @@ class NtToolsTest(parameterized.TestCase):
            for i in nt_support.implementations_nt_runs()]
     got.append(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params))
     for g in got:
-      kept_columns_ntk_test._assert_close(g, want)
+      empirical_test._assert_close(g, want)
 
 
 class BadInputTest(parameterized.TestCase):

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Masks: drawn at the right rate, reproducibly, and never revived by training."""
+"""Masks: drawn at the right rate, reproducibly, never revived by training."""
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -24,6 +24,8 @@ import numpy as np
 import optax
 
 import nt_prune
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 
 class MaskDrawTest(parameterized.TestCase):

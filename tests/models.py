@@ -12,56 +12,22 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Small architectures shared by the tests: dense first layer, pruned rest.
+"""The tests' networks and data are the examples' (`examples/networks.py`).
 
-`sparsity=None` (with the default Bernoulli `mask`) builds the same
-architecture from plain `stax` layers only; `mask=nt_prune.NByM(n, m)` takes
-its sparsity from the law.
+One builder per architecture: this module only puts `examples/` on the path
+and re-exports.
 """
 
-from typing import Optional
+import os
+import sys
 
-from neural_tangents import stax
+sys.path.insert(0, os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'examples'))
+# pylint: disable=g-import-not-at-top,g-importing-member,wrong-import-position
+from networks import cnn
+from networks import digits
+from networks import flax_cnn
+from networks import flax_mlp
+from networks import mlp
 
-import nt_prune
-
-
-def _layers(sparsity: Optional[float], rescale: Optional[str], mask):
-  if sparsity is None and mask == 'bernoulli':
-    return stax.Dense, stax.Conv
-  kwargs = dict(sparsity=sparsity, rescale=rescale, mask=mask)
-  return (nt_prune.pruned(stax.Dense, **kwargs),
-          nt_prune.pruned(stax.Conv, **kwargs))
-
-
-def mlp(width: int, *, sparsity: Optional[float],
-        rescale: Optional[str] = 'forward', parameterization: str = 'ntk',
-        bias: bool = True, activation=stax.Relu, depth: int = 3,
-        out_dim: int = 8, mask='bernoulli'):
-  """`depth` hidden layers; the first is dense, the rest and readout pruned."""
-  b_std = 0.1 if bias else None
-  common = dict(W_std=1.5, b_std=b_std, parameterization=parameterization)
-  dense, _ = _layers(sparsity, rescale, mask)
-  layers = [stax.Dense(width, **common), activation()]
-  for _ in range(depth - 1):
-    layers += [dense(width, **common), activation()]
-  layers += [dense(out_dim, **common)]
-  return stax.serial(*layers)
-
-
-def cnn(width: int, *, sparsity: Optional[float],
-        rescale: Optional[str] = 'forward', parameterization: str = 'ntk',
-        bias: bool = True, activation=stax.Relu, out_dim: int = 8,
-        mask='bernoulli'):
-  """Dense first conv, two pruned convs, pooling, flatten, pruned readout."""
-  b_std = 0.1 if bias else None
-  common = dict(W_std=1.5, b_std=b_std, parameterization=parameterization)
-  dense, conv = _layers(sparsity, rescale, mask)
-  return stax.serial(
-      stax.Conv(width, (3, 3), padding='SAME', **common), activation(),
-      conv(width, (3, 3), padding='SAME', **common), activation(),
-      stax.AvgPool((2, 2)),
-      conv(width, (2, 2), padding='VALID', **common), activation(),
-      stax.Flatten(),
-      dense(out_dim, **common),
-  )
+__all__ = ['cnn', 'digits', 'flax_cnn', 'flax_mlp', 'mlp']

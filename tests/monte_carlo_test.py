@@ -26,6 +26,7 @@ the right one.
 
 from absl.testing import absltest
 from absl.testing import parameterized
+import jax
 from jax import random
 from neural_tangents import stax
 
@@ -34,6 +35,8 @@ import models
 import nt_prune
 from nt_prune import RESCALE_MODES
 
+jax.config.update('jax_numpy_rank_promotion', 'raise')
+
 N_NETWORKS = 32
 MLP_WIDTH = 256
 CNN_WIDTH = 64
@@ -41,7 +44,7 @@ HIDDEN_LAYERS = 3  # Both architectures have three hidden weight layers.
 
 _GRID = dict(parameterization=['ntk', 'standard'],
              rescale=list(RESCALE_MODES),
-             bias=[True, False],
+             b_std=[0.1, None],
              sparsity=[0.5, 0.9])
 
 

@@ -15,13 +15,16 @@
 """The places nt_prune touches NT internals (see `_nt_internals.py`)."""
 
 from absl.testing import absltest
+import jax
+from jax import random
 import neural_tangents as nt
 from neural_tangents import stax
 from neural_tangents._src.stax import requirements
-from jax import random
 
 import nt_prune
-from nt_prune import _nt_internals
+from nt_prune._src import _nt_internals
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 _X = random.normal(random.PRNGKey(0), (3, 4, 4, 2))
 

@@ -32,6 +32,8 @@ import mc_check
 import models
 import nt_prune
 
+jax.config.update('jax_numpy_rank_promotion', 'raise')
+
 _X = random.normal(random.PRNGKey(0), (8, 7))
 _X_TEST = random.normal(random.PRNGKey(2), (4, 7))
 

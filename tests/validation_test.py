@@ -16,10 +16,13 @@
 
 from absl.testing import absltest
 from absl.testing import parameterized
+import jax
 from neural_tangents import stax
 import numpy as np
 
 import nt_prune
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 
 _SPARSITY = r'`sparsity` must be a real number in \[0, 1\) \(the probability'

@@ -21,7 +21,7 @@ import textwrap
 from absl.testing import absltest
 from absl.testing import parameterized
 
-from nt_prune import _version_check
+from nt_prune._src import _version_check
 
 
 def _versions(jax, numpy):

@@ -14,15 +14,15 @@
 
 """flax.linen twins of nt_prune's pruned layers, and the bridge to stax."""
 
-from nt_prune.flax.bridge import count_pruned
-from nt_prune.flax.bridge import to_flax_variables
-from nt_prune.flax.bridge import to_stax
-from nt_prune.flax.bridge import to_stax_params
-from nt_prune.flax.layers import PrunedConv
-from nt_prune.flax.layers import PrunedDense
-from nt_prune.flax.parameter_free import AvgPool
-from nt_prune.flax.parameter_free import Flatten
-from nt_prune.flax.parameter_free import GlobalAvgPool
+from nt_prune._src.flax.bridge import count_pruned
+from nt_prune._src.flax.bridge import to_flax_variables
+from nt_prune._src.flax.bridge import to_stax
+from nt_prune._src.flax.bridge import to_stax_params
+from nt_prune._src.flax.layers import PrunedConv
+from nt_prune._src.flax.layers import PrunedDense
+from nt_prune._src.flax.parameter_free import AvgPool
+from nt_prune._src.flax.parameter_free import Flatten
+from nt_prune._src.flax.parameter_free import GlobalAvgPool
 
 __all__ = [
     'AvgPool',

@@ -21,7 +21,7 @@ A flax network written as `flax.linen.Sequential` of `PrunedDense`,
 =====================================  ======================================
 flax layer (index i in `layers`)       stax layer (index i in `stax.serial`)
 =====================================  ======================================
-`PrunedDense(features, sparsity, ...)` `nt_prune.PrunedDense(features, ...)`
+`PrunedDense(features, ...)`           `nt_prune.PrunedDense(features, ...)`
 `PrunedConv(features, kernel_size,..)` `nt_prune.PrunedConv(features, ...)`
 `Flatten()`                            `stax.Flatten()`
 `AvgPool(window, strides, padding)`    `stax.AvgPool(window, strides, ...)`
@@ -50,12 +50,12 @@ from jax import numpy as jnp
 from jax import random
 from neural_tangents import stax
 
-from nt_prune import mask_keeping
-from nt_prune import layers as stax_layers
-from nt_prune import validation
-from nt_prune.flax import parameter_free
-from nt_prune.flax.layers import PrunedConv
-from nt_prune.flax.layers import PrunedDense
+from nt_prune._src import mask_keeping
+from nt_prune._src import layers as stax_layers
+from nt_prune._src import validation
+from nt_prune._src.flax import parameter_free
+from nt_prune._src.flax.layers import PrunedConv
+from nt_prune._src.flax.layers import PrunedDense
 
 _ACTIVATIONS = {
     nn.relu: stax.Relu,
@@ -74,7 +74,8 @@ def _stax_layer(layer: Any, approximate_input_layer: bool):
   if isinstance(layer, PrunedDense):
     return stax_layers.PrunedDense(
         layer.features, layer.W_std, layer.b_std,
-        parameterization=layer.parameterization, sparsity=layer.sparsity,
+        parameterization=layer.parameterization, s=tuple(layer.s),
+        sparsity=layer.sparsity,
         rescale=layer.rescale, approximate_input_layer=approximate_input_layer,
         mask=layer.mask)
   if isinstance(layer, PrunedConv):
@@ -82,7 +83,8 @@ def _stax_layer(layer: Any, approximate_input_layer: bool):
         layer.features, tuple(layer.kernel_size),
         None if layer.strides is None else tuple(layer.strides),
         layer.padding, layer.W_std, layer.b_std,
-        parameterization=layer.parameterization, sparsity=layer.sparsity,
+        parameterization=layer.parameterization, s=tuple(layer.s),
+        sparsity=layer.sparsity,
         rescale=layer.rescale, approximate_input_layer=approximate_input_layer,
         mask=layer.mask)
   if isinstance(layer, parameter_free.Flatten):

@@ -54,7 +54,7 @@ from jax import lax
 from jax import numpy as jnp
 from jax import random
 
-from nt_prune import validation
+from nt_prune._src import validation
 
 MASK_LAWS = ('bernoulli', 'exact', 'fan_in')
 
@@ -83,7 +83,8 @@ def check_mask(where: str, mask: Any,
                         'NByM(n, m) with n <= m (n kept of every m)')
     implied = 1. - mask.n / mask.m
     if implied >= 1.:
-      validation.refuse(ValueError, where, 'mask', mask, 'NByM(n, m) with n >= 1')
+      validation.refuse(ValueError, where, 'mask', mask,
+                        'NByM(n, m) with n >= 1')
     if sparsity is not None:
       value = validation.check_sparsity(where, sparsity)
       if not math.isclose(value, implied, abs_tol=1e-12):
@@ -110,9 +111,14 @@ def _first_k(rng: jax.Array, length: int, columns: int, k: int) -> jax.Array:
   iota = lax.broadcasted_iota(jnp.int32, shape, 0)
   _, order = lax.sort((random.bits(rng, shape), iota), dimension=0,
                       is_stable=True, num_keys=1)
-  flat = order[:k] * columns + jnp.arange(columns)
+  flat = order[:k] * columns + jnp.arange(columns)[None]
   return jnp.zeros(length * columns, bool).at[flat.reshape(-1)].set(
       True).reshape(shape)
+
+
+# Folded into the weight's `rng` to draw the mask, so that the weights are
+# exactly those the dense layer draws from the same `rng` (stax and flax).
+MASK_SALT = 0x5052554E  # 'PRUN'
 
 
 def draw(where: str, law: MaskLaw, rng: jax.Array, shape: Sequence[int],
@@ -122,7 +128,8 @@ def draw(where: str, law: MaskLaw, rng: jax.Array, shape: Sequence[int],
   Args:
     where: the layer's name, for errors.
     law: one of `MASK_LAWS` or an `NByM`.
-    rng: PRNG key.
+    rng: the PRNG key the weight is drawn from; the mask is drawn from
+      `fold_in(rng, MASK_SALT)`.
     shape: the weight's shape.
     keep_prob: `q`.
     in_axis: the weight's input-channel axis.
@@ -132,6 +139,7 @@ def draw(where: str, law: MaskLaw, rng: jax.Array, shape: Sequence[int],
     A boolean array of `shape`.
   """
   shape = tuple(shape)
+  rng = random.fold_in(rng, MASK_SALT)
   size = math.prod(shape)
   if law == 'bernoulli':
     if keep_prob >= 1.:

@@ -18,9 +18,9 @@ from typing import Optional, Sequence
 
 from neural_tangents import stax
 
-from nt_prune import mask_laws
-from nt_prune.pruned import Layer
-from nt_prune.pruned import pruned
+from nt_prune._src import mask_laws
+from nt_prune._src.pruned import Layer
+from nt_prune._src.pruned import pruned
 
 
 def PrunedDense(
@@ -37,29 +37,37 @@ def PrunedDense(
     approximate_input_layer: bool = False,
     mask: mask_laws.MaskLaw = 'bernoulli',
 ) -> Layer:
-  r"""Randomly pruned `stax.Dense`.
+  r"""Randomly pruned `stax.Dense` [1].
 
-  Finite-width layer (NTK parameterization), with `q = 1 - sparsity`,
-  `M_{ij} \sim \mathrm{Bernoulli}(q)`, `W_{ij} \sim \mathcal{N}(0, c_0^2)`,
-  `b_i \sim \mathcal{N}(0, 1)`, fan-in `N`:
+  Finite-width layer (NTK parameterization), with :math:`q = 1 - s_p` for
+  sparsity :math:`s_p`, mask :math:`M_{ij} \sim \mathrm{Bernoulli}(q)`,
+  :math:`W_{ij} \sim \mathcal{N}(0, c_0^2)`, :math:`b_i \sim \mathcal{N}(0,
+  1)` and fan-in :math:`N`:
 
-    z_i = c_f \sigma_W / \sqrt{N} \sum_j M_{ij} W_{ij} x_j + \sigma_b b_i,
+  .. math::
 
-  (standard parameterization: `W_{ij} \sim \mathcal{N}(0, c_0^2 \sigma_W^2/N)`,
-  `z_i = c_f \sum_j M_{ij} W_{ij} x_j + b_i`), where `rescale='forward'` sets
-  `c_f = 1/\sqrt{q}, c_0 = 1`, `'init'` sets `c_f = 1, c_0 = 1/\sqrt{q}`, and
-  `None` sets both to 1.
+    z_i = c_f \frac{\sigma_W}{\sqrt{N}} \sum_j M_{ij} W_{ij} x_j
+          + \sigma_b b_i
 
-  Infinite-width kernel rule, with `f_v = q c_f^2 c_0^2`, `f_g = q c_f^2`:
+  (standard parameterization: :math:`W_{ij} \sim \mathcal{N}(0, c_0^2
+  \sigma_W^2 / N)`, :math:`z_i = c_f \sum_j M_{ij} W_{ij} x_j + b_i`), where
+  `rescale='forward'` sets :math:`c_f = 1/\sqrt{q}, c_0 = 1`, `'init'` sets
+  :math:`c_f = 1, c_0 = 1/\sqrt{q}`, and `None` sets both to 1.
 
-    NNGP: K_z = f_v \sigma_W^2 K_x + \sigma_b^2
-    NTK:  T_z = f_g G + B + f_v \sigma_W^2 T_x
+  Infinite-width kernel rule, with :math:`f_v = q c_f^2 c_0^2` and
+  :math:`f_g = q c_f^2`:
 
-  where `G` is the dense layer's weight-gradient term (`\sigma_W^2 K_x` in NTK,
-  `(N / s[0]) K_x` in standard parameterization, with NT's `s` argument)
-  and `B` its bias-gradient term. So `'forward'` is the dense kernel exactly,
-  `'init'` has the dense NNGP and the weight-gradient term times `q`, and
-  `None` multiplies every weight term by `q` (in NTK parameterization this is
+  .. math::
+
+    K_z = f_v \sigma_W^2 K_x + \sigma_b^2, \qquad
+    \Theta_z = f_g G + B + f_v \sigma_W^2 \Theta_x,
+
+  where :math:`G` is the dense layer's weight-gradient term
+  (:math:`\sigma_W^2 K_x` in NTK, :math:`(N / s_0) K_x` in standard
+  parameterization, with NT's `s` argument) and :math:`B` its bias-gradient
+  term. So `'forward'` is the dense kernel exactly, `'init'` has the dense
+  NNGP and the weight-gradient term times :math:`q`, and `None` multiplies
+  every weight term by :math:`q` (in NTK parameterization this is
   `stax.Dense(W_std=W_std * sqrt(q))`).
 
   The rule is exact where the fan-in grows with width; on the raw network
@@ -83,6 +91,27 @@ def PrunedDense(
   Returns:
     `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
     `stax.Dense`, with pruned entries of `W` exactly zero.
+
+  Example:
+
+    >>> from jax import random
+    >>> from neural_tangents import stax
+    >>> import nt_prune
+    >>> init_fn, apply_fn, kernel_fn = stax.serial(
+    ...     stax.Dense(512), stax.Relu(),
+    ...     nt_prune.PrunedDense(512, sparsity=0.9, rescale=None), stax.Relu(),
+    ...     nt_prune.PrunedDense(1, sparsity=0.9, rescale=None))
+    >>> x = random.normal(random.PRNGKey(0), (3, 8))
+    >>> _, (_, _, (W, b), _, _) = init_fn(random.PRNGKey(1), x.shape)
+    >>> print(f'{float((W != 0).mean()):.2f}')  # q = 0.1 of W is kept.
+    0.10
+    >>> kernel_fn(x, None, 'ntk').shape
+    (3, 3)
+
+  References:
+    [1] `On the Neural Tangent Kernel Analysis of Randomly Pruned Neural
+    Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
+    Wang, AISTATS 2023.
   """
   return pruned(stax.Dense, sparsity=sparsity, rescale=rescale,
                 approximate_input_layer=approximate_input_layer, mask=mask)(
@@ -106,18 +135,22 @@ def PrunedConv(
     approximate_input_layer: bool = False,
     mask: mask_laws.MaskLaw = 'bernoulli',
 ) -> Layer:
-  r"""Randomly pruned `stax.Conv` (any number of spatial dimensions).
+  r"""Randomly pruned `stax.Conv` (any number of spatial dimensions) [1].
 
-  Finite-width layer (NTK parameterization), for output location `a`, filter
-  offsets `r`, input channels `j`, fan-in `N = |filter| * channels`:
+  Finite-width layer (NTK parameterization), for output location :math:`a`,
+  filter offsets :math:`r`, input channels :math:`j`, fan-in :math:`N =
+  |\mathrm{filter}| \cdot \mathrm{channels}`:
 
-    z_{a,i} = c_f \sigma_W / \sqrt{N} \sum_{r,j} M_{rji} W_{rji} x_{a+r,j}
-              + \sigma_b b_i,
+  .. math::
 
-  with the mask `M` drawn once per filter entry (shared across locations, like
-  the weight) and `c_f`, `c_0` as in `PrunedDense`. The kernel rule is that of
-  `PrunedDense` with `K_x`, `T_x` replaced by their patch sums, i.e. NT's
-  `stax.Conv` kernel with `f_v`, `f_g` on its weight terms.
+    z_{a,i} = c_f \frac{\sigma_W}{\sqrt{N}} \sum_{r,j} M_{rji} W_{rji}
+              x_{a+r,j} + \sigma_b b_i,
+
+  with the mask :math:`M` drawn once per filter entry (shared across
+  locations, like the weight) and :math:`c_f`, :math:`c_0` as in
+  `PrunedDense`. The kernel rule is that of `PrunedDense` with :math:`K_x`,
+  :math:`\Theta_x` replaced by their patch sums, i.e. NT's `stax.Conv`
+  kernel with :math:`f_v`, :math:`f_g` on its weight terms.
 
   Args:
     out_chan: as in `stax.Conv`.
@@ -139,6 +172,27 @@ def PrunedConv(
   Returns:
     `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
     `stax.Conv`, with pruned entries of `W` exactly zero.
+
+  Example:
+
+    >>> from jax import random
+    >>> from neural_tangents import stax
+    >>> import nt_prune
+    >>> init_fn, apply_fn, kernel_fn = stax.serial(
+    ...     stax.Conv(64, (3, 3), padding='SAME'), stax.Relu(),
+    ...     nt_prune.PrunedConv(64, (3, 3), padding='SAME', sparsity=0.9),
+    ...     stax.Relu(), stax.Flatten(), stax.Dense(1))
+    >>> x = random.normal(random.PRNGKey(0), (2, 6, 6, 3))
+    >>> _, params = init_fn(random.PRNGKey(1), x.shape)
+    >>> params[2][0].shape  # HWIO, 90% of it exactly zero.
+    (3, 3, 64, 64)
+    >>> apply_fn(params, x).shape, kernel_fn(x, None, 'ntk').shape
+    ((2, 1), (2, 2))
+
+  References:
+    [1] `On the Neural Tangent Kernel Analysis of Randomly Pruned Neural
+    Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
+    Wang, AISTATS 2023.
   """
   return pruned(stax.Conv, sparsity=sparsity, rescale=rescale,
                 approximate_input_layer=approximate_input_layer, mask=mask)(

@@ -15,8 +15,9 @@
 """`nt_prune.empirical_ntk_fn` is exact: against NT and an independent Jacobian.
 
 NT's implementation 1 (Jacobian contraction) runs on every supported jax, so
-it is the reference here; `empirical_ntk_test.reference_ntk` (a `jax.jacobian`
-of the dense network restricted to kept weights) is the independent one.
+it is the reference here; `nt_empirical_ntk_test.reference_ntk` (a
+`jax.jacobian` of the dense network restricted to kept weights) is the
+independent one.
 """
 
 from absl.testing import absltest
@@ -28,10 +29,12 @@ import neural_tangents as nt
 from neural_tangents import stax
 import numpy as np
 
-import empirical_ntk_test
+import nt_empirical_ntk_test
 import models
 import nt_prune
-from nt_prune import empirical
+from nt_prune._src import empirical
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 _NT1 = nt.NtkImplementation.JACOBIAN_CONTRACTION
 _SHAPES = {'mlp': (5, 7), 'cnn': (3, 6, 6, 2)}
@@ -53,12 +56,12 @@ class ExactnessTest(parameterized.TestCase):
   @parameterized.product(arch=['mlp', 'cnn'],
                          parameterization=['ntk', 'standard'],
                          rescale=list(nt_prune.RESCALE_MODES),
-                         bias=[True, False], vmap_axes=[None, 0])
-  def test_against_nt(self, arch, parameterization, rescale, bias,
+                         b_std=[0.1, None], vmap_axes=[None, 0])
+  def test_against_nt(self, arch, parameterization, rescale, b_std,
                      vmap_axes):
     build = models.mlp if arch == 'mlp' else models.cnn
     init_fn, apply_fn, _ = build(16, sparsity=0.8, rescale=rescale,
-                                 parameterization=parameterization, bias=bias,
+                                 parameterization=parameterization, b_std=b_std,
                                  out_dim=1)
     x = random.normal(random.PRNGKey(0), _SHAPES[arch])
     _, params = init_fn(random.PRNGKey(1), x.shape)
@@ -68,12 +71,12 @@ class ExactnessTest(parameterized.TestCase):
 
   @parameterized.product(arch=['mlp', 'cnn'], rescale=['forward', None])
   def test_against_the_independent_reference(self, arch, rescale):
-    build, shape, _ = empirical_ntk_test._ARCHS[arch]
+    build, shape, _ = nt_empirical_ntk_test._ARCHS[arch]
     init_fn, apply_fn, _ = build(16, sparsity=0.8, rescale=rescale)
     x = random.normal(random.PRNGKey(0), shape)
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    want = empirical_ntk_test.reference_ntk(arch, 16, params, x, 0.8, rescale,
-                                            'ntk')
+    want = nt_empirical_ntk_test.reference_ntk(arch, 16, params, x, 0.8,
+                                               rescale, 'ntk')
     _assert_close(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params), want)
 
   @parameterized.product(trace_axes=[(-1,), ()], diagonal_axes=[(), (0,)],

@@ -25,14 +25,16 @@ the init and forward rescale factors of `nt_prune.PruningRule`:
   `bias ~ N(0, b_std^2)`, `y = c_f * x @ kernel + bias`.
 
 The mask is the zero pattern of `kernel`, re-applied in `__call__`
-(`nt_prune.masking.remask`), so pruned weights never get a gradient. The
+(`masking.remask`), so pruned weights never get a gradient. The
 infinite-width kernel of a network of these modules is that of its stax twin
-(`nt_prune.flax.to_stax`), see `nt_prune.kernel_rule`. `sparsity=0` gives a
-dense NTK-parameterized layer, so whole networks can be written with them.
+(`nt_prune.flax.to_stax`), see `nt_prune/_src/kernel_rule.py`. `sparsity=0`
+gives a dense NTK-parameterized layer, so whole networks can be written with
+them.
 """
 
+import dataclasses
 import math
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import flax.linen as nn
 import jax
@@ -40,22 +42,27 @@ from jax import lax
 from jax import numpy as jnp
 from jax import random
 
-from nt_prune import mask_laws
-from nt_prune import masking
-from nt_prune import validation
-from nt_prune.rule import PruningRule
+from nt_prune._src import mask_laws
+from nt_prune._src import masking
+from nt_prune._src import validation
+from nt_prune._src.rule import PruningRule
 
 PADDINGS = ('VALID', 'SAME')
+Dtype = Any  # As flax.linen's.
 
 
 class _PrunedLinear(nn.Module):
-  """Shared parameters and equation; subclasses say how to contract."""
+  """Shared parameters and equation; subclasses say how to contract.
+
+  Subclasses declare `features`, `W_std`, `b_std`, `parameterization`, `s`,
+  `sparsity`, `rescale`, `mask`, `dtype` and `param_dtype`.
+  """
 
   def _validate(self, **arguments) -> None:
     name = type(self).__name__
     validation.check_layer_arguments(name, dict(
         features=self.features, W_std=self.W_std, b_std=self.b_std,
-        parameterization=self.parameterization, **arguments))
+        parameterization=self.parameterization, s=self.s, **arguments))
     mask_laws.check_mask(name, self.mask, self.sparsity)
     validation.check_rescale(name, self.rescale)
 
@@ -67,25 +74,30 @@ class _PrunedLinear(nn.Module):
     rule = PruningRule(sparsity, self.rescale)
     standard = self.parameterization.lower() == 'standard'
 
-    def kernel_init(key, shape, dtype=jnp.float32):
-      w_key, mask_key = random.split(key)
-      W = random.normal(w_key, shape, dtype)
+    def kernel_init(key, shape, dtype):
+      W = random.normal(key, shape, dtype)
       if standard:
         W *= self.W_std / fan_in**0.5
       # Input channels on axis -2, units on axis -1 (`(in, out)`, `HWIO`).
-      kept = mask_laws.draw(type(self).__name__, law, mask_key, shape,
+      kept = mask_laws.draw(type(self).__name__, law, key, shape,
                             rule.keep_prob, -2, -1)
       return W * kept * rule.init_scale
 
-    kernel = self.param('kernel', kernel_init, tuple(kernel_shape))
+    def bias_init(key, shape, dtype):
+      return (self.b_std if standard else 1.) * random.normal(key, shape,
+                                                              dtype)
+
+    kernel = self.param('kernel', kernel_init, tuple(kernel_shape),
+                        self.param_dtype)
+    bias = (None if self.b_std is None else
+            self.param('bias', bias_init, (self.features,), self.param_dtype))
+    x, kernel, bias = nn.dtypes.promote_dtype(x, kernel, bias,
+                                              dtype=self.dtype)
     y = contract(x, masking.remask(kernel) * rule.forward_scale)
     if not standard:
       y *= self.W_std / fan_in**0.5
-    if self.b_std is not None:
-      bias_std = self.b_std if standard else 1.
-      bias = self.param(
-          'bias', lambda k, s: bias_std * random.normal(k, s),
-          (self.features,))
+    if bias is not None:
+      bias = jnp.reshape(bias, (1,) * (y.ndim - 1) + (-1,))  # As flax's.
       y += bias if standard else self.b_std * bias
     return y
 
@@ -93,22 +105,44 @@ class _PrunedLinear(nn.Module):
 class PrunedDense(_PrunedLinear):
   """Randomly pruned dense layer; the flax twin of `nt_prune.PrunedDense`.
 
+  Same positional arguments as the stax twin (`features` for `out_dim`),
+  then the keyword-only pruning and dtype arguments.
+
   Attributes:
     features: number of output features.
-    sparsity: probability in `[0, 1)` that each weight entry is pruned.
-    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedDense`.
     W_std: weight standard deviation.
     b_std: bias standard deviation; `None` means no bias.
     parameterization: `'ntk'` or `'standard'`.
+    s: NT's width scalings `(s_in, s_out)` of the standard parameterization;
+      they enter only the infinite-width kernel (`nt_prune.flax.to_stax`).
+    sparsity: probability in `[0, 1)` that each weight entry is pruned;
+      required but for `mask=NByM(n, m)`.
+    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedDense`.
     mask: the mask law, as in `nt_prune.PrunedDense`.
+    dtype: the computation's dtype; `None` promotes the inputs' and
+      parameters' dtypes, as in `flax.linen.Dense`.
+    param_dtype: the parameters' dtype.
+
+  Example:
+
+    >>> import jax
+    >>> from nt_prune import flax as npf
+    >>> layer = npf.PrunedDense(4, W_std=1.5, b_std=0.1, sparsity=0.5)
+    >>> variables = layer.init(jax.random.PRNGKey(0), jax.numpy.ones((2, 3)))
+    >>> jax.tree_util.tree_map(jax.numpy.shape, variables['params'])
+    {'bias': (4,), 'kernel': (3, 4)}
   """
   features: int
-  sparsity: Optional[float]
-  rescale: Optional[str] = 'forward'
   W_std: float = 1.
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
+  s: tuple[int, int] = (1, 1)
+  _: dataclasses.KW_ONLY
+  sparsity: Optional[float] = None
+  rescale: Optional[str] = 'forward'
   mask: mask_laws.MaskLaw = 'bernoulli'
+  dtype: Optional[Dtype] = None
+  param_dtype: Dtype = jnp.float32
 
   def __post_init__(self):
     self._validate()
@@ -124,29 +158,51 @@ class PrunedDense(_PrunedLinear):
 class PrunedConv(_PrunedLinear):
   """Randomly pruned convolution (NHWC); the twin of `nt_prune.PrunedConv`.
 
+  Same positional arguments as the stax twin (`features` for `out_chan`,
+  `kernel_size` for `filter_shape`; channels last, so no
+  `dimension_numbers`), then the keyword-only pruning and dtype arguments.
+
   Attributes:
     features: number of output channels.
     kernel_size: filter shape, one entry per spatial dimension.
     strides: strides, `None` means 1 in every dimension.
     padding: `'VALID'` or `'SAME'`.
-    sparsity: probability in `[0, 1)` that each weight entry is pruned.
-    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedConv`.
     W_std: weight standard deviation.
     b_std: bias standard deviation; `None` means no bias.
     parameterization: `'ntk'` or `'standard'`.
+    s: NT's width scalings `(s_in, s_out)` of the standard parameterization.
+    sparsity: probability in `[0, 1)` that each weight entry is pruned;
+      required but for `mask=NByM(n, m)`.
+    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedConv`.
     mask: the mask law, as in `nt_prune.PrunedConv`.
+    dtype: the computation's dtype; `None` promotes the inputs' and
+      parameters' dtypes, as in `flax.linen.Conv`.
+    param_dtype: the parameters' dtype.
+
+  Example:
+
+    >>> import jax
+    >>> from nt_prune import flax as npf
+    >>> layer = npf.PrunedConv(8, (3, 3), padding='SAME', sparsity=0.9)
+    >>> x = jax.numpy.ones((2, 6, 6, 3))
+    >>> variables = layer.init(jax.random.PRNGKey(0), x)
+    >>> variables['params']['kernel'].shape, layer.apply(variables, x).shape
+    ((3, 3, 3, 8), (2, 6, 6, 8))
   """
   features: int
   kernel_size: Sequence[int]
   strides: Optional[Sequence[int]] = None
   padding: str = 'VALID'
-  # Required but for `mask=NByM(n, m)`; checked in `__post_init__`.
-  sparsity: Optional[float] = None
-  rescale: Optional[str] = 'forward'
   W_std: float = 1.
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
+  s: tuple[int, int] = (1, 1)
+  _: dataclasses.KW_ONLY
+  sparsity: Optional[float] = None
+  rescale: Optional[str] = 'forward'
   mask: mask_laws.MaskLaw = 'bernoulli'
+  dtype: Optional[Dtype] = None
+  param_dtype: Dtype = jnp.float32
 
   def __post_init__(self):
     self._validate(kernel_size=self.kernel_size, strides=self.strides)

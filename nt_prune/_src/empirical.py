@@ -52,7 +52,6 @@ words (`_true_entries`), several times faster than `jnp.nonzero`.
 """
 
 import dataclasses
-import functools
 import itertools
 import math
 import re
@@ -62,7 +61,7 @@ import jax
 from jax import lax
 from jax import numpy as jnp
 
-from nt_prune import validation
+from nt_prune._src import validation
 
 Axes = Union[int, Sequence[int]]
 
@@ -315,7 +314,7 @@ def _true_entries(mask: jax.Array, size: int, start: Union[int, jax.Array] = 0
   n_words = -(-mask.size // _WORD)
   bits = jnp.pad(mask, (0, n_words * _WORD - mask.size)).reshape(
       n_words, _WORD).astype(jnp.uint32)
-  words = jnp.sum(bits << jnp.arange(_WORD, dtype=jnp.uint32), axis=1,
+  words = jnp.sum(bits << jnp.arange(_WORD, dtype=jnp.uint32)[None], axis=1,
                   dtype=jnp.uint32)
   counts = lax.population_count(words).astype(jnp.int32)
   first_slot = jnp.cumsum(counts) - counts - start

@@ -42,14 +42,14 @@ from jax import random
 from neural_tangents import Kernel
 from neural_tangents import stax
 
-from nt_prune import _nt_internals
-from nt_prune import empirical
-from nt_prune import mask_laws
-from nt_prune import masking
-from nt_prune import validation
-from nt_prune.input_layer import check_not_on_inputs
-from nt_prune.kernel_rule import pruned_kernel
-from nt_prune.rule import PruningRule
+from nt_prune._src import _nt_internals
+from nt_prune._src import empirical
+from nt_prune._src import mask_laws
+from nt_prune._src import masking
+from nt_prune._src import validation
+from nt_prune._src.input_layer import check_not_on_inputs
+from nt_prune._src.kernel_rule import pruned_kernel
+from nt_prune._src.rule import PruningRule
 
 # NT's weight layers that the kernel rule covers, with the names of the
 # pruned layers built from them.
@@ -62,11 +62,6 @@ SUPPORTED_CONSTRUCTORS = {
 
 # An NT layer `(init_fn, apply_fn, kernel_fn)` (NT's own alias is private).
 Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
-
-# Folded into the layer's `rng` to draw the mask, so that the weights are
-# exactly those the dense layer draws from the same `rng`.
-_MASK_SALT = 0x5052554E  # 'PRUN'
-
 
 def _check_params(layer_name: str, params: Any, expected: Any,
                   input_shape: tuple[int, ...]) -> None:
@@ -154,6 +149,27 @@ def pruned(
       allowed (`sparsity` outside `[0, 1)`, an unknown `rescale` or
       `padding`, a `filter_shape` that does not fit the inputs, parameters
       of another layer's shapes, ...).
+
+  Example:
+
+    >>> from jax import random
+    >>> from neural_tangents import stax
+    >>> import nt_prune
+    >>> PrunedConvTranspose = nt_prune.pruned(stax.ConvTranspose,
+    ...                                       sparsity=0.75)
+    >>> init_fn, apply_fn, kernel_fn = stax.serial(
+    ...     stax.Conv(32, (3, 3)), stax.Relu(),
+    ...     PrunedConvTranspose(32, (3, 3)), stax.Relu(),
+    ...     stax.Flatten(), nt_prune.PrunedDense(1, sparsity=0.75))
+    >>> x = random.normal(random.PRNGKey(0), (2, 5, 5, 3))
+    >>> _, params = init_fn(random.PRNGKey(1), x.shape)
+    >>> apply_fn(params, x).shape, kernel_fn(x, x, 'nngp').shape
+    ((2, 1), (2, 2))
+
+  References:
+    [1] `On the Neural Tangent Kernel Analysis of Randomly Pruned Neural
+    Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
+    Wang, AISTATS 2023.
   """
   layer_name = SUPPORTED_CONSTRUCTORS.get(constructor)
   if layer_name is None:
@@ -191,7 +207,7 @@ def pruned(
     def init_fn(rng, input_shape):
       validation.check_input_shape(layer_name, input_shape, arguments)
       output_shape, (W, b) = init_dense(rng, input_shape)
-      kept = mask_laws.draw(layer_name, law, random.fold_in(rng, _MASK_SALT),
+      kept = mask_laws.draw(layer_name, law, rng,
                             W.shape, rule.keep_prob, in_axis, out_axis)
       return output_shape, (W * kept * rule.init_scale, b)
 

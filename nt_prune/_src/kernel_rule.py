@@ -59,7 +59,7 @@ from typing import Any, Callable, Optional
 from jax import numpy as jnp
 from neural_tangents import Kernel
 
-from nt_prune.rule import PruningRule
+from nt_prune._src.rule import PruningRule
 
 
 def _scale(a: Optional[jnp.ndarray], factor: float) -> Optional[jnp.ndarray]:

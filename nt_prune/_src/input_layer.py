@@ -42,8 +42,8 @@ branch's grows) sets it only if every branch has it.
 
 from neural_tangents import Kernel
 
-from nt_prune import _nt_internals
-from nt_prune.rule import PruningRule
+from nt_prune._src import _nt_internals
+from nt_prune._src.rule import PruningRule
 
 _nt_internals.install_input_kernel_marker()
 _nt_internals.install_input_flag_rules()

@@ -39,8 +39,8 @@ point.
 import dataclasses
 from typing import Optional
 
-from nt_prune.validation import check_rescale
-from nt_prune.validation import check_sparsity
+from nt_prune._src.validation import check_rescale
+from nt_prune._src.validation import check_sparsity
 
 
 @dataclasses.dataclass(frozen=True)

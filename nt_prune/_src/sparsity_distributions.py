@@ -36,7 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nt_prune import validation
+from nt_prune._src import validation
 
 DISTRIBUTIONS = ('uniform', 'erk')
 

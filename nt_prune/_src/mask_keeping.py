@@ -43,7 +43,7 @@ import jax
 import numpy as np
 import optax
 
-from nt_prune import masking
+from nt_prune._src import masking
 
 
 def _is_array(x: Any) -> bool:

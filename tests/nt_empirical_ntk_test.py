@@ -31,7 +31,9 @@ import numpy as np
 import models
 import nt_prune
 import nt_support
-from nt_prune.rule import PruningRule
+from nt_prune._src.rule import PruningRule
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 _ARCHS = {
     # builder, input shape, indices of pruned layers in the serial params.
@@ -57,7 +59,7 @@ def reference_ntk(arch, width, params, x, sparsity, rescale,
         continue
       if i in pruned_idx and leaf_idx == 0:
         # d out / d W = c_f * (d dense_out / d W_eff) on kept weights, 0 else.
-        jleaf = jleaf * (nt_prune.kept(leaf) * c_f)
+        jleaf = jleaf * (nt_prune.kept(leaf) * c_f)[None, None]
       jflat = jleaf.reshape(jleaf.shape[:2] + (-1,))
       ntk += jnp.einsum('iap,jap->ij', jflat, jflat)
   return ntk / jac[0][0].shape[1]  # NT averages the trace over outputs.
