@@ -31,9 +31,6 @@ Writes the NTK table to `--out_dir/flax_ntk.csv`.
       [--out_dir DIR]
 """
 
-import csv
-import os
-
 from absl import app
 from absl import flags
 import jax
@@ -134,12 +131,7 @@ def main(argv):
                      relative_error=error))
     print(f'{ntk_width:>7} {ntk_width * (1 - sparsity):>8.0f} {error:>15.4f}')
 
-  os.makedirs(FLAGS.out_dir, exist_ok=True)
-  path = os.path.join(FLAGS.out_dir, 'flax_ntk.csv')
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
+  path = networks.write_csv(rows, FLAGS.out_dir, 'flax_ntk.csv')
   print(f'Wrote {path}')
 
 

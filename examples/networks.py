@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Networks and data shared by the examples and the tests (no flags).
+"""Networks, data and output shared by the examples and the tests (no flags).
 
 Every architecture has a dense first layer (a pruned layer on the raw inputs
 has no Gaussian limit, see `nt_prune.PrunedDense`) and pruned layers after
@@ -22,7 +22,9 @@ its sparsity from the law. The tests import this module through
 `tests/models.py`.
 """
 
-from typing import Callable, Optional, Sequence
+import csv
+import os
+from typing import Any, Callable, Optional, Sequence
 
 import flax.linen as nn
 from jax import random
@@ -137,3 +139,14 @@ def digits(n_train: int, n_test: int):
   perm = np.random.RandomState(0).permutation(len(x))
   train, test = perm[:n_train], perm[n_train:n_train + n_test]
   return x[train], y[train], x[test], y[test]
+
+
+def write_csv(rows: Sequence[dict[str, Any]], out_dir: str, name: str) -> str:
+  """Writes `rows` (dicts with the same keys) to `out_dir/name`; its path."""
+  os.makedirs(out_dir, exist_ok=True)
+  path = os.path.join(out_dir, name)
+  with open(path, 'w', newline='') as f:
+    writer = csv.DictWriter(f, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+  return path

@@ -28,8 +28,6 @@ than `1/q` (see `ntk_convergence.py`). Writes the table to
       [--rescale forward] [--out_dir DIR]
 """
 
-import csv
-import os
 import time
 
 from absl import app
@@ -107,12 +105,7 @@ def main(argv):
   print(f'nt.monte_carlo_kernel_fn (width {mc_width}, {mc_samples} networks): '
         f'relative NTK error {error:.4f}')
 
-  os.makedirs(FLAGS.out_dir, exist_ok=True)
-  path = os.path.join(FLAGS.out_dir, 'quickstart.csv')
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
+  path = networks.write_csv(rows, FLAGS.out_dir, 'quickstart.csv')
   print(f'Wrote {path}')
 
 

@@ -162,16 +162,14 @@ def PrunedConv(
     dimension_numbers: as in `stax.Conv`.
     parameterization: `'ntk'` or `'standard'`, as in `stax.Conv`.
     s: as in `stax.Conv`.
-    sparsity: fraction in `[0, 1)` of weight entries pruned (required but
-      for `mask=NByM(n, m)`).
-    rescale: `'forward'`, `'init'` or `None`.
-    approximate_input_layer: accept the Gaussian approximation on raw inputs.
-    mask: the mask law, `'bernoulli'`, `'exact'`, `'fan_in'` or
-      `nt_prune.NByM(n, m)`; see `nt_prune.pruned`.
+    sparsity: as in `PrunedDense`.
+    rescale: as in `PrunedDense`.
+    approximate_input_layer: as in `PrunedDense`.
+    mask: as in `PrunedDense`.
 
   Returns:
-    `(init_fn, apply_fn, kernel_fn)`; parameters are `(W, b)` as in
-    `stax.Conv`, with pruned entries of `W` exactly zero.
+    `(init_fn, apply_fn, kernel_fn)` with `stax.Conv`'s parameters `(W, b)`,
+    pruned entries of `W` exactly zero.
 
   Example:
 

@@ -54,9 +54,17 @@ Dtype = Any  # As flax.linen's.
 class _PrunedLinear(nn.Module):
   """Shared parameters and equation; subclasses say how to contract.
 
-  Subclasses declare `features`, `W_std`, `b_std`, `parameterization`, `s`,
-  `sparsity`, `rescale`, `mask`, `dtype` and `param_dtype`.
+  The keyword-only pruning and dtype fields are declared here (keyword-only
+  fields follow every positional one, whatever the class); subclasses
+  declare their positional fields, `features`, ..., `W_std`, `b_std`,
+  `parameterization` and `s`, in the stax twin's order.
   """
+  _: dataclasses.KW_ONLY
+  sparsity: Optional[float] = None
+  rescale: Optional[str] = 'forward'
+  mask: mask_laws.MaskLaw = 'bernoulli'
+  dtype: Optional[Dtype] = None
+  param_dtype: Dtype = jnp.float32
 
   def _validate(self, **arguments) -> None:
     name = type(self).__name__
@@ -137,12 +145,6 @@ class PrunedDense(_PrunedLinear):
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
   s: tuple[int, int] = (1, 1)
-  _: dataclasses.KW_ONLY
-  sparsity: Optional[float] = None
-  rescale: Optional[str] = 'forward'
-  mask: mask_laws.MaskLaw = 'bernoulli'
-  dtype: Optional[Dtype] = None
-  param_dtype: Dtype = jnp.float32
 
   def __post_init__(self):
     self._validate()
@@ -170,14 +172,8 @@ class PrunedConv(_PrunedLinear):
     W_std: weight standard deviation.
     b_std: bias standard deviation; `None` means no bias.
     parameterization: `'ntk'` or `'standard'`.
-    s: NT's width scalings `(s_in, s_out)` of the standard parameterization.
-    sparsity: probability in `[0, 1)` that each weight entry is pruned;
-      required but for `mask=NByM(n, m)`.
-    rescale: `'forward'`, `'init'` or `None`, as in `nt_prune.PrunedConv`.
-    mask: the mask law, as in `nt_prune.PrunedConv`.
-    dtype: the computation's dtype; `None` promotes the inputs' and
-      parameters' dtypes, as in `flax.linen.Conv`.
-    param_dtype: the parameters' dtype.
+    s: as in `PrunedDense`.
+    sparsity, rescale, mask, dtype, param_dtype: as in `PrunedDense`.
 
   Example:
 
@@ -197,12 +193,6 @@ class PrunedConv(_PrunedLinear):
   b_std: Optional[float] = None
   parameterization: str = 'ntk'
   s: tuple[int, int] = (1, 1)
-  _: dataclasses.KW_ONLY
-  sparsity: Optional[float] = None
-  rescale: Optional[str] = 'forward'
-  mask: mask_laws.MaskLaw = 'bernoulli'
-  dtype: Optional[Dtype] = None
-  param_dtype: Dtype = jnp.float32
 
   def __post_init__(self):
     self._validate(kernel_size=self.kernel_size, strides=self.strides)
