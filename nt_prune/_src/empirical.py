@@ -36,9 +36,12 @@ the number of kept weights, `N_1 N_2 O^2 nnz` for the contraction, against
 How the weights are found: `f` is traced to a jaxpr, and each parameter leaf
 is followed through elementwise multiplications (by constants, or by
 zero-derivative functions of the leaf itself, such as `W != 0`) to the one
-`dot_general` that consumes it. A leaf used in any other way (convolutions,
-attention, biases, layer norms, ...) is handled exactly by its full Jacobian,
-as in NT's implementation 1. Nothing is ever dropped.
+`dot_general`, or convolution as its kernel, that consumes it. A convolution
+is recorded as the `dot_general` of its input's patches with its kernel as a
+matrix, so everything after the recording sees `dot_general`s only. A leaf
+used in any other way (attention, biases, layer norms, ...) is handled
+exactly by its full Jacobian, as in NT's implementation 1. Nothing is ever
+dropped.
 
 Static shapes under `jit`: the number of kept entries of a freshly drawn mask
 varies, so each masked leaf gets a static capacity: from the sparsity its
@@ -60,6 +63,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import jax
 from jax import lax
 from jax import numpy as jnp
+import numpy as np
 
 from nt_prune._src import validation
 
@@ -92,19 +96,16 @@ def capacity(size: int, keep_prob: Optional[float]) -> int:
 
 @dataclasses.dataclass
 class _Use:
-  """How a leaf reaches its `dot_general`."""
+  """How a leaf reaches its `dot_general` (or convolution, as its kernel)."""
   eqn_index: int
   operand: int  # 0: the leaf is the lhs, 1: the rhs.
+  # The `dot_general`'s dimension numbers; for a convolution, those of its
+  # patches (last axis contracted) with the kernel as a matrix (axis 0).
+  dimension_numbers: Any
+  # For a convolution, its output axes in the patches' order (batch,
+  # spatial..., features); `None` for a `dot_general`.
+  out_order: Optional[tuple[int, ...]] = None
   keep_prob: Optional[float] = None
-
-
-def _fast_product(eqn, operand: int) -> bool:
-  """Whether a leaf that is `operand` of `eqn` can take the kept path."""
-  if eqn.primitive.name == 'dot_general':
-    return not any(eqn.params['dimension_numbers'][1])  # No batch axes.
-  # A convolution whose kernel is the leaf, with no feature or batch groups.
-  return (operand == 1 and eqn.params['feature_group_count'] == 1 and
-          eqn.params['batch_group_count'] == 1)
 
 
 def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
@@ -113,7 +114,7 @@ def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
 
   With them, the convolution is the `dot_general` of the patches' last axis
   with the kernel reshaped to `(in_features * prod(filter_shape),
-  out_features)`, input features major (see `_as_dot_general`). They are
+  out_features)`, input features major (`_kernel_as_matrix`). They are
   strided slices of the padded (and dilated) input, one per filter offset:
   `lax.conv_general_dilated_patches` would convolve with a one-hot kernel,
   at `prod(filter_shape) * in_features` times the cost.
@@ -142,32 +143,31 @@ def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
   return patches.reshape(patches.shape[:1 + n_spatial] + (-1,))
 
 
-def _as_dot_general(eqn, operand: int, w_shape, g, kept, n_g_lead: int):
-  """A use as a `dot_general`: `(operand, dimension numbers, w_shape, g, kept)`.
+def _kernel_as_matrix(w: jax.Array, dimension_numbers) -> jax.Array:
+  """A convolution kernel as `(in_features * prod(filter), out_features)`.
 
-  A convolution's kernel `W` (`rhs_spec` layout) becomes `W'` of shape
-  `(I * prod(filter_shape), O)`, input features major as in `_patches`; its
-  output axes are moved to `_patches`' order in `g` (whose first `n_g_lead`
-  axes are not the output's), and the kept entries' flat indices are
-  mapped from `W` to `W'`.
+  Input features major, then the filter offsets, as in `_patches`.
   """
+  rhs_spec = dimension_numbers.rhs_spec
+  return jnp.transpose(w, tuple(rhs_spec[1:]) + (rhs_spec[0],)).reshape(
+      -1, w.shape[rhs_spec[0]])
+
+
+def _use(eqn, eqn_index: int, operand: int) -> Optional[_Use]:
+  """The leaf's use as a `dot_general`, or `None` if it cannot be one."""
   if eqn.primitive.name == 'dot_general':
-    return operand, eqn.params['dimension_numbers'], w_shape, g, kept
+    if any(eqn.params['dimension_numbers'][1]):  # Batch axes.
+      return None
+    return _Use(eqn_index, operand, eqn.params['dimension_numbers'])
+  # A convolution whose kernel is the leaf, with no feature or batch groups.
+  if (operand != 1 or eqn.params['feature_group_count'] != 1 or
+      eqn.params['batch_group_count'] != 1):
+    return None
   dn = eqn.params['dimension_numbers']
-  order = (dn.out_spec[0],) + tuple(dn.out_spec[2:]) + (dn.out_spec[1],)
-  g = jnp.transpose(g, tuple(range(n_g_lead)) +
-                    tuple(n_g_lead + a for a in order))
-  idx, weight = kept
-  multi = jnp.unravel_index(idx, w_shape)
-  rows = jnp.ravel_multi_index(
-      tuple(multi[a] for a in dn.rhs_spec[1:]),
-      tuple(w_shape[a] for a in dn.rhs_spec[1:]), mode='clip')
-  n_out = w_shape[dn.rhs_spec[0]]
-  dot_shape = (math.prod(w_shape) // n_out, n_out)
-  n_x = len(w_shape)  # The patches' rank.
-  dims = (((n_x - 1,), (0,)), ((), ()))
-  return 1, dims, dot_shape, g, (rows * n_out + multi[dn.rhs_spec[0]],
-                                 weight)
+  rank = len(dn.out_spec)
+  return _Use(eqn_index, 1, (((rank - 1,), (0,)), ((), ())),
+              out_order=(dn.out_spec[0],) + tuple(dn.out_spec[2:]) +
+              (dn.out_spec[1],))
 
 
 def _keep_prob(eqn) -> Optional[float]:
@@ -176,7 +176,7 @@ def _keep_prob(eqn) -> Optional[float]:
 
 
 def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
-  """Leaves (by index) that reach exactly one dot_general linearly."""
+  """Leaves (by index) that reach one dot_general (or kernel) linearly."""
   # Var -> ('lin' | 'zero', leaf index) for values that depend on a leaf.
   kind = {}
   uses: dict[int, _Use] = {}
@@ -211,11 +211,12 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
     elif name in ('dot_general', 'conv_general_dilated'):
       leaf = leaves.pop()
       operands = [i for i, d in enumerate(deps) if d is not None]
-      if (len(operands) != 1 or deps[operands[0]][0] != 'lin' or
-          leaf in uses or not _fast_product(eqn, operands[0])):
+      use = (_use(eqn, eqn_index, operands[0]) if len(operands) == 1 and
+             deps[operands[0]][0] == 'lin' and leaf not in uses else None)
+      if use is None:
         bad.add(leaf)
       else:
-        uses[leaf] = _Use(eqn_index, operands[0])
+        uses[leaf] = use
       continue  # The output is an activation.
     else:
       bad.update(leaves)
@@ -245,9 +246,11 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
   """Evaluates `closed` on `args`, adding `deltas[leaf]` to each use's output.
 
   Returns:
-    The jaxpr's outputs, and per used leaf `(x, m)`: the other operand of its
-    `dot_general` and the elementwise multiplier `m` with which the leaf
-    reaches it (`W_eff = m * W`).
+    The jaxpr's outputs, and per used leaf `(x, m)` of its use as a
+    `dot_general` (see `_Use`): the other operand (a convolution's patches)
+    and the elementwise multiplier `m` with which the leaf reaches it
+    (`W_eff = m * W`; a convolution's as a matrix). A convolution's delta is
+    in the patches' output order.
   """
   jaxpr = closed.jaxpr
   env, multiplier = {}, {}
@@ -271,12 +274,15 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     if eqn_index in at_use:
       leaf = at_use[eqn_index]
       operand = uses[leaf].operand
-      other = invals[1 - operand]
-      if eqn.primitive.name == 'conv_general_dilated':
-        other = _patches(other, invals[operand].shape, outvals[0].shape,
-                         eqn.params)
-      recorded[leaf] = (other, multiplier[eqn.invars[operand]])
-      outvals = [outvals[0] + deltas[leaf]]
+      other, m = invals[1 - operand], multiplier[eqn.invars[operand]]
+      delta = deltas[leaf]
+      if uses[leaf].out_order is not None:  # A convolution.
+        dn = eqn.params['dimension_numbers']
+        other = _patches(other, m.shape, outvals[0].shape, eqn.params)
+        m = _kernel_as_matrix(m, dn)
+        delta = jnp.transpose(delta, np.argsort(uses[leaf].out_order))
+      recorded[leaf] = (other, m)
+      outvals = [outvals[0] + delta]
     elif tracked and eqn.primitive.name == 'mul':
       (var,) = tracked  # `_analyse` allows one linear factor.
       other = invals[1] if eqn.invars[0] is var else invals[0]
@@ -340,17 +346,17 @@ def _true_entries(mask: jax.Array, size: int, start: Union[int, jax.Array] = 0
 
 def _kept_entries(m: jax.Array, size: int,
                   start: Union[int, jax.Array] = 0):
-  """Kept entries `start` to `start + size` of `m`: flat indices, weights.
+  """Kept entries `start` to `start + size` of `m`, and how many `m` keeps.
 
-  Entries past the number kept (padding up to the static `size`) get weight
-  0, so they add nothing. `size == m.size` takes every entry, kept or not,
-  with no search.
+  Returns `((flat indices, weights), count)`. Entries past the number kept
+  (padding up to the static `size`) get weight 0, so they add nothing.
+  `size == m.size` takes every entry, kept or not, with no search.
   """
   flat = m.reshape(-1)
   if size == flat.size:
-    return jnp.arange(size), flat
+    return (jnp.arange(size), flat), size
   idx, count = _true_entries(flat != 0, size, start)
-  return idx, flat[idx] * (start + jnp.arange(size) < count)
+  return (idx, flat[idx] * (start + jnp.arange(size) < count)), count
 
 
 def _kept_columns(x, g, w_shape, kept, operand: int, dimension_numbers,
@@ -472,6 +478,14 @@ def _canonical_axes(where: str, name: str, axes: Axes) -> tuple[int, ...]:
   return tuple(axes)
 
 
+def _zero_delta(eqn, use: _Use) -> jax.Array:
+  """Zeros of the use's output shape, in the patches' order if a conv."""
+  out = eqn.outvars[0].aval
+  shape = (out.shape if use.out_order is None else
+           tuple(out.shape[a] for a in use.out_order))
+  return jnp.zeros(shape, out.dtype)
+
+
 def _pass(f, leaves, treedef, x, per_example_axis: Optional[int]):
   """One input's forward and backward passes.
 
@@ -505,9 +519,7 @@ def _pass(f, leaves, treedef, x, per_example_axis: Optional[int]):
     return fx, (fx, recorded)
 
   def jacobians(inputs):
-    deltas = {leaf: jnp.zeros(closed.jaxpr.eqns[use.eqn_index].outvars[0]
-                              .aval.shape, closed.jaxpr.eqns[use.eqn_index]
-                              .outvars[0].aval.dtype)
+    deltas = {leaf: _zero_delta(closed.jaxpr.eqns[use.eqn_index], use)
               for leaf, use in uses.items()}
     (jd, js), (fx, recorded) = jax.jacrev(outputs, argnums=(0, 1),
                                           has_aux=True)(
@@ -530,7 +542,7 @@ def _pass(f, leaves, treedef, x, per_example_axis: Optional[int]):
   js = {i: jnp.moveaxis(j.reshape(fx.shape + (-1,)), -1, 0)
         for i, j in zip(slow, js)}
   fast = {leaf: (xo, g, multipliers[leaf]) for leaf, (xo, g) in fast.items()}
-  return fx, uses, fast, js, closed.jaxpr.eqns
+  return fx, uses, fast, js
 
 
 def empirical_ntk_fn(
@@ -600,11 +612,11 @@ def empirical_ntk_fn(
     if not isinstance(jax.eval_shape(f, params, x1), jax.ShapeDtypeStruct):
       return nt_ntk_fn(x1, x2, params)  # A pytree of outputs.
     leaves, treedef = jax.tree_util.tree_flatten(params)
-    fx1, uses, fast1, slow1, eqns = _pass(f, leaves, treedef, x1, vmap_axes)
+    fx1, uses, fast1, slow1 = _pass(f, leaves, treedef, x1, vmap_axes)
     if x2 is None:
       fast2, slow2 = fast1, slow1
     else:
-      _, uses2, fast2, slow2, _ = _pass(f, leaves, treedef, x2, vmap_axes)
+      _, uses2, fast2, slow2 = _pass(f, leaves, treedef, x2, vmap_axes)
       if set(uses2) != set(uses):
         return nt_ntk_fn(x1, x2, params)
     n_fx = fx1.ndim
@@ -615,40 +627,39 @@ def empirical_ntk_fn(
 
     def columns(fast, leaf, kept):
       xo, g, m = fast[leaf]
-      dot = _as_dot_general(eqns[uses[leaf].eqn_index], uses[leaf].operand,
-                            m.shape, g, kept, n_fx_pass + per_example)
-      j = _kept_columns(xo, dot[3], dot[2], dot[4], dot[0], dot[1], n_fx_pass,
-                        per_example)
+      j = _kept_columns(xo, g, m.shape, kept, uses[leaf].operand,
+                        uses[leaf].dimension_numbers, n_fx_pass, per_example)
       return jnp.moveaxis(j, 1, 1 + vmap_axes) if per_example else j
 
     def contribution(leaf, kept):
       return _contract(columns(fast1, leaf, kept), columns(fast2, leaf, kept),
                        n_fx, t, d)
 
-    def overflow(leaf, m, cap, total):
-      """Adds the kept entries past the first `cap`, `cap` at a time."""
+    def overflow(leaf, m, cap, count, total):
+      """Adds the `count - cap` kept entries past the first `cap`."""
       def add(i, total):
-        return total + contribution(leaf, _kept_entries(m, cap, cap * (i + 1)))
+        return total + contribution(
+            leaf, _kept_entries(m, cap, cap * (i + 1))[0])
 
-      n_rest = -(-jnp.sum(m != 0) // cap) - 1
-      return lax.fori_loop(0, jnp.maximum(n_rest, 0), add, total)
+      return lax.fori_loop(0, -(-count // cap) - 1, add, total)
 
     ntk, guarded, overflows = 0., [], []
     for leaf, use in uses.items():
       m = fast1[leaf][2]
       cap = capacity(m.size, use.keep_prob)
-      ntk += contribution(leaf, _kept_entries(m, cap))
+      kept, count = _kept_entries(m, cap)
+      ntk += contribution(leaf, kept)
       if cap < m.size:
-        guarded.append((leaf, m, cap))
-        overflows.append(jnp.sum(m != 0) > cap)
+        guarded.append((leaf, m, cap, count))
+        overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps more than its capacity
       # adds the rest. One `lax.cond` for all leaves, and only the rare
       # overflow inside it, since a conditional's operands cost time even
       # when its branch is not taken.
       def rest(total):
-        for leaf, m, cap in guarded:
-          total = overflow(leaf, m, cap, total)
+        for leaf, m, cap, count in guarded:
+          total = overflow(leaf, m, cap, count, total)
         return total
 
       ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
