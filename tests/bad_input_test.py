@@ -16,8 +16,8 @@
 
 Each case pins the message: `<where>: `<argument>` must be <allowed>, got
 <value>.` (see `nt_prune/_src/validation.py`). The optimizer, cancellation and
-raw-input cases of the same fuzz are in `masks_test`, `kernel_rule_test` and
-`input_layer_test`.
+raw-input cases of the same fuzz are in `masking_test`, `mask_keeping_test`,
+`kernel_rule_test` and `input_layer_test`.
 """
 
 import re

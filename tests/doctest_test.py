@@ -32,6 +32,8 @@ _DOCUMENTED = {
     'pruned': nt_prune.pruned,
     'empirical_ntk_fn': nt_prune.empirical_ntk_fn,
     'layer_sparsities': nt_prune.layer_sparsities,
+    'relative_error': nt_prune.diagnostics.relative_error,
+    'loglog_slope': nt_prune.diagnostics.loglog_slope,
     'flax_PrunedDense': npf.PrunedDense,
     'flax_PrunedConv': npf.PrunedConv,
 }

@@ -20,6 +20,8 @@ it is the reference here; `nt_empirical_ntk_test.reference_ntk` (a
 independent one.
 """
 
+from unittest import mock
+
 from absl.testing import absltest
 from absl.testing import parameterized
 import jax
@@ -80,9 +82,10 @@ class ExactnessTest(parameterized.TestCase):
     _assert_close(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params), want)
 
   @parameterized.product(trace_axes=[(-1,), ()], diagonal_axes=[(), (0,)],
-                         x2=[False, True], vmap_axes=[None, 0])
+                         x2=[False, True], vmap_axes=[None, 0],
+                         dense_path=['kept', 'pairs'])
   def test_output_axes_like_nt(self, trace_axes, diagonal_axes, x2,
-                               vmap_axes):
+                               vmap_axes, dense_path):
     if x2 and diagonal_axes:
       return  # NT needs x1 and x2 to match on diagonal axes.
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7, out_dim=3)
@@ -91,7 +94,11 @@ class ExactnessTest(parameterized.TestCase):
     _, params = init_fn(random.PRNGKey(2), x1.shape)
     kwargs = dict(trace_axes=trace_axes, diagonal_axes=diagonal_axes,
                   vmap_axes=vmap_axes)
-    got = nt_prune.empirical_ntk_fn(apply_fn, **kwargs)(x1, x2, params)
+    # Where examples are independent, each dense layer takes the path given
+    # (`_prefer_pairs` would choose one by cost).
+    with mock.patch.object(empirical, '_prefer_pairs',
+                           lambda *_: dense_path == 'pairs'):
+      got = nt_prune.empirical_ntk_fn(apply_fn, **kwargs)(x1, x2, params)
     want = _nt(apply_fn, x1, x2, params, **kwargs)
     self.assertEqual(got.shape, want.shape)
     _assert_close(got, want)
@@ -126,6 +133,35 @@ class ExactnessTest(parameterized.TestCase):
     _assert_close(jax.jit(ntk_fn)(x, None, params), want)
     batched = nt.batch(ntk_fn, batch_size=4, store_on_device=False)
     _assert_close(batched(x, None, params), want)
+
+  @parameterized.product(arch=['mlp', 'cnn'], x2=[False, True],
+                         gradient_elements=[empirical._CHUNK_ELEMENTS, 0])
+  def test_kept_entries_in_many_steps(self, arch, x2, gradient_elements):
+    # A few values per step, so that a leaf's kept entries take many steps,
+    # the last one padded; with `gradient_elements=0` a convolution gathers
+    # its patches instead of forming the per-example gradient.
+    build = models.mlp if arch == 'mlp' else models.cnn
+    init_fn, apply_fn, _ = build(8, sparsity=0.7, out_dim=2)
+    x1 = random.normal(random.PRNGKey(0), _SHAPES[arch])
+    x2 = (random.normal(random.PRNGKey(1), (2,) + _SHAPES[arch][1:]) if x2
+          else None)
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    with mock.patch.object(empirical, '_STEP_ELEMENTS', 37), \
+         mock.patch.object(empirical, '_CHUNK_ELEMENTS', gradient_elements), \
+         mock.patch.object(empirical, '_prefer_pairs', lambda *_: False):
+      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
+          x1, x2, params)
+    _assert_close(got, _nt(apply_fn, x1, x2, params))
+
+  def test_inputs_of_different_dtypes(self):
+    # x1 and x2 that do not concatenate without promotion take a pass each.
+    init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7)
+    x1 = random.normal(random.PRNGKey(0), (5, 7))
+    x2 = random.normal(random.PRNGKey(1), (3, 7)).astype(jnp.float16)
+    self.assertFalse(empirical._stackable(x1, x2, 0))
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    _assert_close(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)(
+        x1, x2, params), _nt(apply_fn, x1, x2, params))
 
   def test_kwargs_go_to_nt(self):
     # With apply_fn kwargs (here an rng, as for dropout), NT's
@@ -163,17 +199,41 @@ class CapacityTest(parameterized.TestCase):
     self.assertLen(traces, 1)
     self.assertGreater(len(counts), 1)  # The kept counts did differ.
 
-  def test_a_mask_over_capacity_drops_nothing(self):
+  @parameterized.parameters('kept', 'pairs')
+  def test_a_mask_over_capacity_drops_nothing(self, dense_path):
     # Parameters of a sparsity-0.1 layer given to a sparsity-0.9 network:
-    # far more kept entries than its capacity. The guard takes them all.
+    # far more kept entries than its capacity. The guard takes them all, and
+    # the pairs path (a dense mask) needs no capacity.
     init_fn, apply_fn, _ = models.mlp(32, sparsity=0.9, out_dim=1)
     init_dense, _, _ = models.mlp(32, sparsity=0.1, out_dim=1)
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_dense(random.PRNGKey(1), x.shape)
     kept = int(jnp.sum(params[2][0] != 0))
     self.assertGreater(kept, empirical.capacity(32 * 32, 0.1))
-    got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn))(x, None, params)
+    with mock.patch.object(empirical, '_prefer_pairs',
+                           lambda *_: dense_path == 'pairs'):
+      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
+          x, None, params)
     _assert_close(got, _nt(apply_fn, x, None, params))
+
+  def test_the_cost_model_chooses_as_measured(self):
+    # The benchmark's dense layers (16 x 32 examples, scalar output): the
+    # pairs path where it measured faster (half the weights kept), the kept
+    # path where it measured faster (a tenth at width 1024, a hundredth).
+    def prefers_pairs(width, keep_prob, n1, n2):
+      x = empirical._Rows(jnp.zeros((width, n1, 1, 1)),
+                          jnp.zeros((width, n1, 1, 1)), None,
+                          (width, width), (0,), (1,))
+      x2 = empirical._Rows(jnp.zeros((width, n2, 1, 1)),
+                           jnp.zeros((width, n2, 1, 1)), None,
+                           (width, width), (0,), (1,))
+      return empirical._prefer_pairs(x, x2, width**2, empirical.capacity(
+          width**2, keep_prob), n1 * n2)
+    self.assertTrue(prefers_pairs(1024, 0.5, 16, 32))
+    self.assertTrue(prefers_pairs(2048, 0.5, 16, 32))
+    self.assertFalse(prefers_pairs(1024, 0.1, 16, 32))
+    self.assertFalse(prefers_pairs(1024, 0.01, 16, 32))
+    self.assertFalse(prefers_pairs(2048, 0.1, 128, 128))
 
   @parameterized.product(size=[1, 31, 32, 33, 1000], density=[0., 0.1, 0.9, 1.],
                          start=[0, 5, 40])

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Mask laws: exact kept counts, reproducible draws, refusals; per-layer ERK.
+"""Mask laws: exact kept counts, reproducible draws, refusals.
 
 Their kernels (Monte Carlo against `kernel_fn`, with negative controls) are
 checked in `monte_carlo_test.MaskLawsMonteCarloTest`.
@@ -34,7 +34,7 @@ import nt_prune
 from nt_prune import flax as npf
 from nt_prune._src import mask_laws
 import empirical_test
-import masks_test
+import mask_keeping_test
 import nt_support
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
@@ -145,7 +145,7 @@ class DrawsTest(parameterized.TestCase):
     x = random.normal(random.PRNGKey(0), (8, 5))
     _, params = init_fn(random.PRNGKey(1), x.shape)
     opt = optax.chain(optax.noisy_sgd(1e-2), nt_prune.keep_masks(params))
-    new = masks_test._train(apply_fn, params, x, opt)
+    new = mask_keeping_test._train(apply_fn, params, x, opt)
     np.testing.assert_array_equal(new[2][0] != 0, params[2][0] != 0)
 
 
@@ -225,47 +225,6 @@ class BadInputTest(parameterized.TestCase):
                                   r"'exact'"):
         nt_prune.pruned(constructor, sparsity=0.5, mask=mask)
     nt_prune.pruned(constructor, sparsity=0.5, mask='exact')
-
-
-class LayerSparsitiesTest(absltest.TestCase):
-
-  def test_erk_by_hand(self):
-    # LeNet-300-100 at 0.9. Z = floor(0.9 N) = 211680, 27000, 900 zeros;
-    # r = sum / prod = 1084/235200, 400/30000, 110/1000. First pass:
-    # eps = (23520 + 3000 + 100) / (1084 + 400 + 110) = 16.70, and
-    # 0.11 * 16.70 > 1: the last layer is dense. Second pass:
-    # eps = (23520 + 3000 - 900) / (1084 + 400) = 25620 / 1484.
-    eps = 25620 / 1484
-    want = [1 - eps * 1084 / 235200, 1 - eps * 400 / 30000, 0.]
-    got = nt_prune.layer_sparsities([(784, 300), (300, 100), (100, 10)], 0.9)
-    np.testing.assert_allclose(got, want, rtol=1e-12)
-    self.assertAlmostEqual(nt_prune.global_sparsity(
-        [(784, 300), (300, 100), (100, 10)], got), 0.9, places=6)
-
-  def test_erk_convolutions_use_every_axis(self):
-    shapes = [(3, 3, 16, 32), (3, 3, 32, 32)]
-    got = nt_prune.layer_sparsities(shapes, 0.8)
-    # Kept: N - floor(0.8 N) = 4608 - 3686 and 9216 - 7372; r = 54 / 4608
-    # and 70 / 9216; neither density exceeds 1.
-    eps = (922 + 1844) / (54 + 70)
-    np.testing.assert_allclose(got, [1 - eps * 54 / 4608, 1 - eps * 70 / 9216],
-                               rtol=1e-12)
-
-  def test_uniform(self):
-    self.assertEqual(nt_prune.layer_sparsities([(4, 4), (4, 2)], 0.5,
-                                               'uniform'), [0.5, 0.5])
-
-  def test_bad_input(self):
-    with self.assertRaisesRegex(ValueError, r"layer_sparsities: "
-                                r"`distribution` must be one of \('uniform', "
-                                r"'erk'\), got 'er'"):
-      nt_prune.layer_sparsities([(4, 4)], 0.5, 'er')
-    with self.assertRaisesRegex(ValueError, r'layer_sparsities: `sparsity` '
-                                r'must be a real number in \[0, 1\)'):
-      nt_prune.layer_sparsities([(4, 4)], 1.)
-    with self.assertRaisesRegex(ValueError, r'layer_sparsities: `shapes\[1\]` '
-                                r'must be a non-empty sequence of positive'):
-      nt_prune.layer_sparsities([(4, 4), (0, 3)], 0.5)
 
 
 if __name__ == '__main__':

@@ -12,13 +12,19 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Finite-width diagnostics: how far finite pruned networks are from the limit.
+r"""Finite-width diagnostics: how far finite pruned networks are from the limit.
 
-The paper's finite-width result: to keep the empirical NTK of a randomly
+The paper's finite-width result [1]: to keep the empirical NTK of a randomly
 pruned network within a given distance of its infinite-width limit, the width
-must grow linearly in `1/q` (`q = 1 - sparsity`), i.e. what matters is the
-effective width `width * q`. `kernel_convergence` measures the distance on any
-architecture; `loglog_slope` and `width_multiplier` summarize it.
+must grow linearly in :math:`1/q` (:math:`q = 1 - s_p` for sparsity
+:math:`s_p`), i.e. what matters is the effective width :math:`n q`.
+`kernel_convergence` measures the distance on any architecture; `loglog_slope`
+and `width_multiplier` summarize it.
+
+References:
+  [1] `On the Neural Tangent Kernel Analysis of Randomly Pruned Neural
+  Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
+  Wang, AISTATS 2023.
 """
 
 import csv
@@ -102,7 +108,14 @@ def _positive_floats(where: str, name: str, values: Any) -> np.ndarray:
 
 def relative_error(a: jax.typing.ArrayLike,
                    b: jax.typing.ArrayLike) -> jax.Array:
-  """Relative Frobenius distance `||a - b|| / ||b||`."""
+  r"""Relative Frobenius distance :math:`\|a - b\|_F / \|b\|_F`.
+
+  Example:
+
+    >>> from nt_prune import diagnostics
+    >>> float(diagnostics.relative_error([3., 4.], [0., 5.]))
+    0.6324555...
+  """
   a, b = jnp.asarray(a), jnp.asarray(b)
   return jnp.linalg.norm(a - b) / jnp.linalg.norm(b)
 
@@ -319,7 +332,9 @@ def _same_lengths(where: str, first: str, arrays: dict[str, np.ndarray]):
 
 
 def loglog_slope(widths: Sequence[float], errors: Sequence[float]) -> float:
-  """Least-squares slope of `log(error)` against `log(width)`.
+  r"""Least-squares slope of :math:`\log(\mathrm{error})` against
+  :math:`\log(\mathrm{width})`: -1/2 for the :math:`n^{-1/2}` decay of a
+  Monte Carlo average.
 
   Args:
     widths: at least two distinct positive widths.
@@ -327,6 +342,12 @@ def loglog_slope(widths: Sequence[float], errors: Sequence[float]) -> float:
 
   Returns:
     The slope.
+
+  Example:
+
+    >>> from nt_prune import diagnostics
+    >>> round(diagnostics.loglog_slope([64, 256, 1024], [0.4, 0.2, 0.1]), 6)
+    -0.5
   """
   where = 'loglog_slope'
   arrays = {'widths': _positive_floats(where, 'widths', widths),
@@ -342,12 +363,13 @@ def loglog_slope(widths: Sequence[float], errors: Sequence[float]) -> float:
 
 def width_multiplier(widths: Sequence[float], dense_errors: Sequence[float],
                      pruned_errors: Sequence[float]) -> float:
-  """Width factor a pruned network needs to match the dense error.
+  r"""Width factor a pruned network needs to match the dense error.
 
-  For each width `w`, finds the width `w'` at which the pruned curve reaches
-  the dense error at `w`, by linear interpolation in log-log, and returns the
-  geometric mean of `w' / w` over the widths where the dense error lies within
-  the pruned curve's range. The paper predicts `1/q`.
+  For each width :math:`w`, finds the width :math:`w'` at which the pruned
+  curve reaches the dense error at :math:`w`, by linear interpolation in
+  log-log, and returns the geometric mean of :math:`w' / w` over the widths
+  where the dense error lies within the pruned curve's range. The paper's
+  bound on the width needed grows as :math:`1/q`.
 
   Args:
     widths: widths, shared by both curves.

@@ -17,41 +17,59 @@ r"""The infinite-width kernel of a randomly pruned weight layer.
 Finite-width layer (NTK parameterization, `Dense`; `Conv` and its relatives
 are the same with sums over filter patches):
 
-  z_i = c_f W_std / sqrt(n) \sum_j M_ij W_ij x_j + b_std b_i,
+.. math::
 
-with `M_ij ~ Bernoulli(q)` i.i.d., `W_ij ~ N(0, c_0^2)`, `b_i ~ N(0, 1)`,
-where `c_0 = PruningRule.init_scale` and `c_f = PruningRule.forward_scale`
-(named `c` so as not to clash with NT's `s` argument).
-(Standard parameterization: `W_ij ~ N(0, c_0^2 W_std^2 / n)`,
-`z_i = c_f \sum_j M_ij W_ij x_j + b_i`.) As the fan-in `n` grows, the masks
-average out (law of large numbers), independently of `W`, so
+  z_i = c_f \frac{\sigma_W}{\sqrt{n}} \sum_j M_{ij} W_{ij} x_j + \sigma_b b_i,
 
-  NNGP:  K_z = f_v * W_std^2 K_x  +  b_std^2,
-  NTK:   T_z = f_g * G(K_x)  +  B  +  f_v * W_std^2 T_x,
+with :math:`M_{ij} \sim \mathrm{Bernoulli}(q)` i.i.d.,
+:math:`W_{ij} \sim \mathcal{N}(0, c_0^2)`, :math:`b_i \sim \mathcal{N}(0, 1)`,
+where :math:`c_0` is `PruningRule.init_scale` and :math:`c_f` is
+`PruningRule.forward_scale` (named :math:`c` so as not to clash with NT's `s`
+argument). (Standard parameterization: :math:`W_{ij} \sim \mathcal{N}(0,
+c_0^2 \sigma_W^2 / n)`, :math:`z_i = c_f \sum_j M_{ij} W_{ij} x_j + b_i`.)
+As the fan-in :math:`n` grows, the masks average out (law of large numbers),
+independently of :math:`W`, so
 
-where `G(K_x)` is the dense layer's weight-gradient term (`W_std^2 K_x` in NTK,
-`(n / s[0]) K_x` in standard parameterization, as in NT's `Dense` with its
-`s` argument), `B` its bias-gradient term, and
+.. math::
 
-  f_v = q c_f^2 c_0^2   (forward variance and the term carried from below),
-  f_g = q c_f^2         (the layer's own weight gradients).
+  K_z = f_v \sigma_W^2 K_x + \sigma_b^2, \qquad
+  \Theta_z = f_g G(K_x) + B + f_v \sigma_W^2 \Theta_x,
 
-Rescale 'forward' gives f_v = f_g = 1 (the dense kernel), 'init' gives f_v = 1,
-f_g = q, and no rescale f_v = f_g = q.
+where :math:`G(K_x)` is the dense layer's weight-gradient term
+(:math:`\sigma_W^2 K_x` in NTK, :math:`(n / s_0) K_x` in standard
+parameterization, as in NT's `Dense` with its `s` argument), :math:`B` its
+bias-gradient term, and
+
+.. math::
+
+  f_v = q c_f^2 c_0^2 \quad \text{(forward variance and the term carried
+  from below)}, \qquad
+  f_g = q c_f^2 \quad \text{(the layer's own weight gradients)}.
+
+Rescale `'forward'` gives :math:`f_v = f_g = 1` (the dense kernel), `'init'`
+gives :math:`f_v = 1, f_g = q`, and no rescale :math:`f_v = f_g = q`.
 
 Since the dense layer's kernel map is affine in its input kernel, with the
-bias terms constant, linear in `K_x` through the weight terms and linear in
-`T_x` through the carried term, the rule is NT's own dense layer `D` (same
-arguments) applied to a rescaled input kernel:
+bias terms constant, linear in :math:`K_x` through the weight terms and
+linear in :math:`\Theta_x` through the carried term, the rule is NT's own
+dense layer :math:`D` (same arguments) applied to a rescaled input kernel:
 
-  K_z = D(f_v K_x, f_v T_x).nngp                              (also cov1, cov2)
-  T_z = D(f_g K_x, f_v T_x).ntk
+.. math::
+
+  K_z = D(f_v K_x, f_v \Theta_x).\mathrm{nngp} \quad
+  \text{(also cov1, cov2)}, \qquad
+  \Theta_z = D(f_g K_x, f_v \Theta_x).\mathrm{ntk},
 
 so one implementation serves every weight layer NT has (`Dense`, `Conv`,
 `ConvTranspose`, `ConvLocal`). Nothing is subtracted: every term is computed
 at its own scale, so the kernel is exact to floating-point precision at every
-sparsity (a difference `D(K) - (1 - f_v) W(K)` would lose all precision in
-float32 as `q -> 0`).
+sparsity (a difference :math:`D(K) - (1 - f_v) W(K)` would lose all
+precision in float32 as :math:`q \to 0`).
+
+References:
+  [1] `On the Neural Tangent Kernel Analysis of Randomly Pruned Neural
+  Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
+  Wang, AISTATS 2023.
 """
 
 from typing import Any, Callable, Optional

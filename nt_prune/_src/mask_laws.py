@@ -14,32 +14,40 @@
 
 r"""Mask laws: how the kept entries of a pruned weight are drawn.
 
-With `q` the keep probability (`1 - sparsity`) of a weight `W` whose fan-in
-axes are those it sums over (`Dense`: the input axis; `Conv`: the filter taps
-and the input channels) and whose output axis indexes the units:
+With :math:`q` the keep probability (`1 - sparsity`) of a weight :math:`W`
+whose fan-in axes are those it sums over (`Dense`: the input axis; `Conv`:
+the filter taps and the input channels) and whose output axis indexes the
+units:
 
-* `'bernoulli'`: every entry kept independently with probability `q` (the
-  law the paper analyses);
-* `'exact'`: exactly `round(q |W|)` entries kept, uniformly at random among
-  all subsets of that size (`torch.nn.utils.prune.random_unstructured`,
-  jaxpruner's random pruning);
-* `'fan_in'`: every output unit keeps exactly `round(q fan_in)` of its
-  inputs, uniformly at random (fixed fan-in, as in sparse-network theory);
-* `NByM(n, m)`: of every `m` consecutive input channels, each output unit
-  keeps exactly `n`, chosen at random (N:M structured sparsity; jaxpruner's
-  `NByM`); `q = n / m`.
+* `'bernoulli'`: every entry kept independently with probability :math:`q`
+  (the law the paper analyses);
+* `'exact'`: exactly :math:`\mathrm{round}(q |W|)` entries kept, uniformly at
+  random among all subsets of that size
+  (`torch.nn.utils.prune.random_unstructured`, jaxpruner's random pruning);
+* `'fan_in'`: every output unit keeps exactly
+  :math:`\mathrm{round}(q N)` of its :math:`N` inputs, uniformly at random
+  (fixed fan-in, as in sparse-network theory);
+* `NByM(n, m)`: of every :math:`m` consecutive input channels, each output
+  unit keeps exactly :math:`n`, chosen at random (N:M structured sparsity;
+  jaxpruner's `NByM`); :math:`q = n / m`.
 
-Why every law has the Bernoulli kernel with `q` the kept fraction: a hidden
-unit's pre-activation is `\sum_j M_ij W_ij x_j` over a fan-in that grows with
-width. Under each law the mask is independent of the Gaussian weights, and
-its entries are exchangeable within a unit's fan-in, so conditionally on the
-mask the sum is Gaussian with variance `W_std^2 / N \sum_j M_ij x_j^2`; the
-inputs of a hidden layer are exchangeable in the infinite-width limit, so
-`1/N \sum_j M_ij x_j^2 -> q K_x` whichever `q N` inputs are kept (law of large
-numbers over the kept ones), which is the Bernoulli rule. The same holds per
-filter tap of a convolution, whose patch sums are averages over taps. On the
-raw network inputs the fan-in is fixed and the inputs are not exchangeable;
-there the existing refusal applies to every law.
+Why every law has the Bernoulli kernel with :math:`q` the kept fraction: a
+hidden unit's pre-activation is :math:`\sum_j M_{ij} W_{ij} x_j` over a
+fan-in :math:`N` that grows with width. Under each law the mask is
+independent of the Gaussian weights, and its entries are exchangeable within
+a unit's fan-in, so conditionally on the mask the sum is Gaussian with
+variance :math:`\sigma_W^2 / N \sum_j M_{ij} x_j^2`; the inputs of a hidden
+layer are exchangeable in the infinite-width limit, so
+
+.. math::
+
+  \frac{1}{N} \sum_j M_{ij} x_j^2 \to q K_x
+
+whichever :math:`q N` inputs are kept (law of large numbers over the kept
+ones), which is the Bernoulli rule. The same holds per filter tap of a
+convolution, whose patch sums are averages over taps. On the raw network
+inputs the fan-in is fixed and the inputs are not exchangeable; there the
+existing refusal applies to every law.
 
 Draws are reproducible from the `rng`, vectorized (one sort of random bits
 along the fan-in; no Python loops over units), and each law's kept counts are

@@ -15,20 +15,30 @@
 r"""Per-layer sparsities that reach a global sparsity: uniform and ERK.
 
 With jaxpruner's definitions (`jaxpruner.sparsity_distributions`), for weight
-shapes `s_l` with `N_l = prod(s_l)` entries and a global sparsity `p`:
+shapes :math:`s_l` with :math:`N_l = \prod s_l` entries and a global sparsity
+:math:`p`:
 
-* `'uniform'`: every layer gets `p`;
-* `'erk'` (Erdos-Renyi-Kernel; Evci et al. 2020, "Rigging the Lottery"; Liu
-  et al., ICLR 2022, "The Unreasonable Effectiveness of Random Pruning"): the
-  density of layer `l` is `eps * r_l`, `r_l = sum(s_l) / prod(s_l)`, with
-  `eps` chosen so that the kept counts add up to the uniform ones,
+* `'uniform'`: every layer gets :math:`p`;
+* `'erk'` (Erdos-Renyi-Kernel [1, 2]): the density of layer :math:`l` is
+  :math:`\epsilon r_l`, :math:`r_l = \sum s_l / \prod s_l`, with
+  :math:`\epsilon` chosen so that the kept counts add up to the uniform ones,
 
-    eps \sum_{l not dense} r_l N_l = \sum_{l not dense} (N_l - Z_l)
-                                     - \sum_{l dense} Z_l,
-    Z_l = floor(p N_l);
+  .. math::
 
-  a layer whose density would exceed 1 (the largest `r_l` first) is made
-  dense, and `eps` is solved again over the rest.
+    \epsilon \sum_{l \text{ not dense}} r_l N_l
+    = \sum_{l \text{ not dense}} (N_l - Z_l) - \sum_{l \text{ dense}} Z_l,
+    \qquad Z_l = \lfloor p N_l \rfloor;
+
+  a layer whose density would exceed 1 (the largest :math:`r_l` first) is
+  made dense, and :math:`\epsilon` is solved again over the rest.
+
+References:
+  [1] `Rigging the Lottery: Making All Tickets Winners
+  <https://arxiv.org/abs/1911.11134>`_, Utku Evci et al., ICML 2020.
+
+  [2] `The Unreasonable Effectiveness of Random Pruning: Return of the Most
+  Naive Baseline for Sparse Training <https://arxiv.org/abs/2202.02643>`_,
+  Shiwei Liu et al., ICLR 2022.
 """
 
 import math
