@@ -725,7 +725,7 @@ def empirical_ntk_fn(
     per_example = vmap_axes is not None
     if x2 is None:
       fx1, uses, fast1, slow1 = _pass(f, leaves, treedef, x1, vmap_axes)
-      fast2, slow2 = fast1, slow1
+      fx2, fast2, slow2 = fx1, fast1, slow1
     elif per_example and _stackable(x1, x2, vmap_axes):
       # Independent examples: one pass over x1 and x2 together, which is
       # about twice as fast as two passes over smaller batches.
@@ -733,7 +733,8 @@ def empirical_ntk_fn(
                                    jnp.concatenate([x1, x2], vmap_axes),
                                    vmap_axes)
       n1 = x1.shape[vmap_axes]
-      fx1 = lax.slice_in_dim(fx, 0, n1, axis=vmap_axes)
+      fx1, fx2 = (lax.slice_in_dim(fx, *bounds, axis=vmap_axes)
+                  for bounds in ((0, n1), (n1, None)))
       fast1, fast2 = ({leaf: (xo[part], g[part], m)
                        for leaf, (xo, g, m) in fast.items()}
                       for part in (slice(None, n1), slice(n1, None)))
@@ -744,7 +745,7 @@ def empirical_ntk_fn(
                       for bounds in ((0, n1), (n1, None)))
     else:
       fx1, uses, fast1, slow1 = _pass(f, leaves, treedef, x1, vmap_axes)
-      _, uses2, fast2, slow2 = _pass(f, leaves, treedef, x2, vmap_axes)
+      fx2, uses2, fast2, slow2 = _pass(f, leaves, treedef, x2, vmap_axes)
       if set(uses2) != set(uses):
         return nt_ntk_fn(x1, x2, params)
     n_fx = fx1.ndim
@@ -800,7 +801,7 @@ def empirical_ntk_fn(
       return jnp.moveaxis(j, 1, 1 + vmap_axes)
 
     out_size = math.prod(
-        1 if a in t else fx1.shape[a] * (1 if a in d else fx1.shape[a])
+        1 if a in t else fx1.shape[a] * (1 if a in d else fx2.shape[a])
         for a in range(n_fx))
     # Pairs of examples factor out of a dense layer's kernel where examples
     # are independent and their axis is neither traced nor diagonal.
