@@ -16,7 +16,8 @@
 
 For each network (a ReLU MLP with a dense first layer and three pruned
 layers, and a pruned CNN), width, sparsity and batch, times, with `jax.jit`
-and `block_until_ready`, the median of `--repeats` runs after a warm-up:
+and `block_until_ready`, the median of `--repeats` runs after two warm-up
+calls (the first compiles):
 
 * `nt_prune.empirical_ntk_fn` on the pruned network;
 * each of NT's implementations (1 Jacobian contraction, NT's default;
@@ -89,6 +90,10 @@ def _median_seconds(fn, *args) -> float:
   # A case whose warm-up (compilation included) takes over a minute is timed
   # once: its ratio to the others is large either way.
   repeats = 1 if time.perf_counter() - start > 60 else _REPEATS.value
+  if repeats > 1:
+    # A second warm-up: the first runs after compiling are measurably slower
+    # (buffers are first allocated), for every implementation alike.
+    jax.block_until_ready(fn(*args))
   times = []
   for _ in range(repeats):
     start = time.perf_counter()
