@@ -28,11 +28,12 @@ calls (the first compiles):
 Every implementation gets `vmap_axes=0` (examples are independent), NT's
 recommended setting. A case whose warm-up takes over a minute is timed once.
 Ratios are against NT's fastest implementation on the dense network
-(`vs_dense_best`) and on the pruned network
-(`vs_pruned_best`); they are printed and written to `--out` as CSV, with the
-machine, and the README's table is printed last (its last column is
-`1 / vs_pruned_best`: how many times faster nt_prune is). NT's implementation 3 needs jax 0.4.25 (`pip install
-'.[structured-derivatives]'`); on newer jax it is skipped with NT's error.
+(`vs_dense_best`) and on the pruned network (`vs_pruned_best`); they are
+printed and written to `--out` as CSV, with the machine, and the README's
+table is printed last (its last column is `1 / vs_pruned_best`: how many
+times faster nt_prune is). NT's implementation 3 needs jax 0.4.25
+(`pip install '.[structured-derivatives]'`); on newer jax it is skipped with
+NT's error.
 
   python benchmarks/empirical_ntk.py [--quick] [--out results.csv]
 """

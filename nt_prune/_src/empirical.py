@@ -482,7 +482,7 @@ def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
   return out * weight.reshape((-1,) + (1,) * (out.ndim - 1))
 
 
-def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, columns,
+def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, move_examples,
                         contract) -> jax.Array:
   r"""A dense layer's kernel with the mask as a dense matrix.
 
@@ -499,7 +499,8 @@ def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, columns,
   costs :math:`C F |p|` multiply-adds, fewer in time than the kept path's
   gathers where many weights are kept and batches are small.
   """
-  x1, x2, g1, g2 = (columns(r[..., 0]) for r in (r1.x, r2.x, r1.g, r2.g))
+  x1, x2, g1, g2 = (move_examples(r[..., 0])
+                    for r in (r1.x, r2.x, r1.g, r2.g))
   x12 = contract(x1, x2, over_p=False)  # (C, out...), 1 on output axes.
   g12 = contract(g1, g2, over_p=False)  # (F, out...)
   mm = jnp.transpose(m * m, r1.w_contract + r1.w_free).reshape(
@@ -763,9 +764,15 @@ def empirical_ntk_fn(
       if x2 is None:
         rows[leaf] *= 2
 
+    def contract(j1, j2, over_p=True):
+      return _contract(j1, j2, n_fx, t, d, over_p)
+
+    def move_examples(j):
+      """`(P, E, fx...)` to `(P, fx...)`, the example axis at `vmap_axes`."""
+      return jnp.moveaxis(j, 1, 1 + vmap_axes % n_fx) if per_example else j
+
     def columns(r: _Rows, idx, weight):
-      j = _kept_columns(r, idx, weight)
-      return jnp.moveaxis(j, 1, 1 + vmap_axes) if per_example else j
+      return move_examples(_kept_columns(r, idx, weight))
 
     def contribution(leaf, kept):
       """The leaf's kernel at the `kept` entries, in steps of a few."""
@@ -780,8 +787,8 @@ def empirical_ntk_fn(
       def add(i, total):
         idx_i, weight_i = (lax.dynamic_slice_in_dim(a, i * step, step)
                            for a in (idx, weight))
-        return total + _contract(columns(r1, idx_i, weight_i),
-                                 columns(r2, idx_i, weight_i), n_fx, t, d)
+        return total + contract(columns(r1, idx_i, weight_i),
+                                columns(r2, idx_i, weight_i))
 
       out = jax.eval_shape(add, 0, 0.)
       return lax.fori_loop(0, n_steps, add, jnp.zeros(out.shape, out.dtype))
@@ -793,12 +800,6 @@ def empirical_ntk_fn(
             leaf, _kept_entries(m, cap, cap * (i + 1))[0])
 
       return lax.fori_loop(0, -(-count // cap) - 1, add, total)
-
-    def contract(j1, j2, over_p=True):
-      return _contract(j1, j2, n_fx, t, d, over_p)
-
-    def move_examples(j):
-      return jnp.moveaxis(j, 1, 1 + vmap_axes)
 
     out_size = math.prod(
         1 if a in t else fx1.shape[a] * (1 if a in d else fx2.shape[a])
@@ -833,7 +834,7 @@ def empirical_ntk_fn(
 
       ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
     for i, j1 in slow1.items():
-      ntk += _contract(j1, slow2[i], n_fx, t, d)
+      ntk += contract(j1, slow2[i])
     return ntk / math.prod(fx1.shape[a] for a in t)
 
   return ntk_fn
