@@ -116,6 +116,26 @@ class ExactnessTest(parameterized.TestCase):
     _assert_close(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)(
         x, None, params), _nt(apply_fn, x, None, params))
 
+  @parameterized.parameters('kept', 'pairs')
+  def test_weights_scaled_before_their_product(self, dense_path):
+    # A scalar scale keeps the multiplier one number (the Kronecker path);
+    # an array of scales makes it vary, like a mask.
+    scales = 1. + random.uniform(random.PRNGKey(3), (6, 4))
+
+    def apply_fn(params, x):
+      w1, w2 = params
+      return jax.nn.relu(x @ (3. * w1)) @ (scales * w2)
+
+    params = [random.normal(random.PRNGKey(i), shape)
+              for i, shape in ((1, (5, 6)), (2, (6, 4)))]
+    x1 = random.normal(random.PRNGKey(0), (4, 5))
+    x2 = random.normal(random.PRNGKey(4), (3, 5))
+    with mock.patch.object(empirical, '_prefer_pairs',
+                           lambda *_: dense_path == 'pairs'):
+      got = nt_prune.empirical_ntk_fn(apply_fn, trace_axes=(),
+                                      vmap_axes=0)(x1, x2, params)
+    _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
+
   def test_sparsity_zero_is_the_dense_networks_ntk(self):
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.)
     _, dense_apply, _ = models.mlp(16, sparsity=None)
@@ -305,6 +325,10 @@ class CapacityTest(parameterized.TestCase):
     self.assertEqual(sorted(uses), weights)
     self.assertEqual([uses[i].keep_prob for i in weights],
                      [None] + [0.25] * (len(weights) - 1))
+    # The unpruned first layer's multiplier is one number (its Kronecker
+    # factorization applies); a pruned layer's is its mask.
+    self.assertEqual([uses[i].uniform for i in weights],
+                     [True] + [False] * (len(weights) - 1))
 
 
 class ArgumentsTest(absltest.TestCase):

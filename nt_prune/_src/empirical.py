@@ -72,7 +72,9 @@ products of the two inputs' cotangents. It needs no search for kept entries
 and no capacity, and costs :math:`|W| N_1 N_2 O^2` multiply-adds at the
 speed of a dense matrix product; a cost model fitted to both paths'
 timings (`_prefer_pairs`) takes it where it is faster: many kept weights
-and small batches.
+and small batches. A leaf whose multiplier is one number (an unpruned layer,
+scaled by scalars only) takes NT's Kronecker factorization instead
+(`_kronecker_contribution`).
 
 The kernel at the kept entries is accumulated in steps (`lax.fori_loop`),
 each gathering about `_STEP_ELEMENTS` values of the factors :math:`x` and
@@ -137,6 +139,8 @@ class _Use:
   # spatial..., features); `None` for a `dot_general`.
   out_order: Optional[tuple[int, ...]] = None
   keep_prob: Optional[float] = None
+  # Whether the leaf's multiplier is one number (no mask, scalar scales).
+  uniform: bool = False
 
 
 def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
@@ -211,7 +215,7 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
   # Var -> ('lin' | 'zero', leaf index) for values that depend on a leaf.
   kind = {}
   uses: dict[int, _Use] = {}
-  bad = set()
+  bad, varying = set(), set()
   for i, v in enumerate(jaxpr.invars[:n_leaves]):
     kind[v] = ('lin', i)
 
@@ -239,6 +243,12 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
           ('zero', leaves.pop()) if not lin else None)
       if out is None:
         bad.update(leaves)
+      elif lin:
+        # The multiplier stays one number only through scalar factors that
+        # do not depend on the leaf (a mask made from it does).
+        other = eqn.invars[1] if deps[0] == lin[0] else eqn.invars[0]
+        if dependence(other) is not None or math.prod(other.aval.shape) > 1:
+          varying.add(lin[0][1])
     elif name in ('dot_general', 'conv_general_dilated'):
       leaf = leaves.pop()
       operands = [i for i, d in enumerate(deps) if d is not None]
@@ -265,6 +275,8 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
         q = _keep_prob(eqn)
         if q is not None:
           use.keep_prob = q
+  for leaf, use in uses.items():
+    use.uniform = leaf not in varying
   return {leaf: use for leaf, use in uses.items() if leaf not in bad}
 
 
@@ -482,6 +494,11 @@ def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
   return out * weight.reshape((-1,) + (1,) * (out.ndim - 1))
 
 
+def _dense_factors(r1: _Rows, r2: _Rows, move_examples):
+  """A dense layer's `x1, x2, g1, g2` as `(rows, fx...)` (see `_Rows`)."""
+  return tuple(move_examples(a[..., 0]) for a in (r1.x, r2.x, r1.g, r2.g))
+
+
 def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, move_examples,
                         contract) -> jax.Array:
   r"""A dense layer's kernel with the mask as a dense matrix.
@@ -499,8 +516,7 @@ def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, move_examples,
   costs :math:`C F |p|` multiply-adds, fewer in time than the kept path's
   gathers where many weights are kept and batches are small.
   """
-  x1, x2, g1, g2 = (move_examples(r[..., 0])
-                    for r in (r1.x, r2.x, r1.g, r2.g))
+  x1, x2, g1, g2 = _dense_factors(r1, r2, move_examples)
   x12 = contract(x1, x2, over_p=False)  # (C, out...), 1 on output axes.
   g12 = contract(g1, g2, over_p=False)  # (F, out...)
   mm = jnp.transpose(m * m, r1.w_contract + r1.w_free).reshape(
@@ -508,6 +524,22 @@ def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, move_examples,
   t = (mm @ g12.reshape(g12.shape[0], -1)).reshape(
       (x12.shape[0],) + g12.shape[1:])
   return jnp.sum(x12 * t, axis=0)
+
+
+def _kronecker_contribution(r1: _Rows, r2: _Rows, m: jax.Array,
+                            move_examples, contract) -> jax.Array:
+  r"""`_pairs_contribution` for a multiplier that is one number :math:`\mu`.
+
+  .. math::
+
+    \Theta_p = \mu^2 \sum_c x_{1,c a} x_{2,c b} \sum_f g_{1,f a} g_{2,f b},
+
+  the Kronecker factorization of NT's structured derivatives for an
+  unpruned dense layer: :math:`(C + F) |p|` multiply-adds.
+  """
+  x1, x2, g1, g2 = _dense_factors(r1, r2, move_examples)
+  mu = m.reshape(-1)[0]
+  return mu * mu * contract(x1, x2) * contract(g1, g2)
 
 
 def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
@@ -813,8 +845,11 @@ def empirical_ntk_fn(
       m = fast1[leaf][2]
       cap = capacity(m.size, use.keep_prob)
       r1, r2 = rows[leaf]
-      if (pairs_possible and r1.grad is None and r1.x.shape[-1] == 1 and
-          _prefer_pairs(r1, r2, m.size, cap, out_size)):
+      dense_pairs = pairs_possible and r1.grad is None and r1.x.shape[-1] == 1
+      if dense_pairs and use.uniform:
+        ntk += _kronecker_contribution(r1, r2, m, move_examples, contract)
+        continue
+      if dense_pairs and _prefer_pairs(r1, r2, m.size, cap, out_size):
         ntk += _pairs_contribution(r1, r2, m, move_examples, contract)
         continue
       kept, count = _kept_entries(m, cap)
