@@ -81,7 +81,7 @@ each gathering about `_STEP_ELEMENTS` values of the factors :math:`x` and
 :math:`g` (stored rows first, one row per index of the weight) and
 contracting them: memory stays bounded whatever the number of kept entries,
 and the loop makes XLA store the factors before the gathers read them, where
-it would otherwise fuse their transposes into the gathers (1.4x slower in
+it would otherwise fuse their transposes into the gathers (1.5x slower in
 all at width 1024).
 """
 
