@@ -701,11 +701,14 @@ def empirical_ntk_fn(
   `trace_axes`, `diagonal_axes` appear once, every other output axis twice,
   as `zip(f(x1).shape, f(x2).shape)`). Weights that reach the network only
   through one `dot_general` (`stax.Dense` and nt_prune's `PrunedDense`,
-  masked or not) take the kept-column path of this module's docstring; every
-  other parameter leaf, by its full Jacobian. Where `f` has an output that is
-  not one array, `vmap_axes` is not `None` or an integer, or `**kwargs` are
-  passed to `f`, NT's implementation 1 (Jacobian contraction) computes the
-  kernel instead, exactly.
+  masked or not) or as the kernel of one convolution (`stax.Conv`,
+  `PrunedConv`) take the paths of this module's docstring: kept columns, or
+  for a dense layer with `vmap_axes` set, pairs of examples with a dense mask
+  (chosen by cost) or the Kronecker factorization (unpruned). Every other
+  parameter leaf is handled by its full Jacobian. Where `f` has an output
+  that is not one array, `vmap_axes` is not `None` or an integer, or
+  `**kwargs` are passed to `f`, NT's implementation 1 (Jacobian contraction)
+  computes the kernel instead, exactly.
 
   Args:
     f: `apply_fn(params, x, **kwargs)`.
