@@ -329,6 +329,53 @@ class CapacityTest(parameterized.TestCase):
     # factorization applies); a pruned layer's is its mask.
     self.assertEqual([uses[i].uniform for i in weights],
                      [True] + [False] * (len(weights) - 1))
+    # Each use reads its leaf as is: the dense layer's directly, a pruned
+    # layer's masked (which changes no value) and scaled (`forward`
+    # rescaling: by 1 / sqrt(q)).
+    self.assertEqual([uses[i].recipe for i in weights],
+                     [()] + [(empirical._SELF_MASK, 2.)] * (len(weights) - 1))
+
+  @parameterized.named_parameters(
+      ('own_mask_then_scale', lambda w, v: w * (w != 0) * 2.,
+       (empirical._SELF_MASK, 2.)),
+      ('scale_then_own_mask', lambda w, v: (2. * w) * ((2. * w) != 0), None),
+      ('scaled_then_its_own_mask',
+       lambda w, v: (lambda u: u * (u != 0))(3. * w),
+       (3., empirical._SELF_MASK)),
+      ('positive_part', lambda w, v: w * (w > 0), None),
+      ('another_arrays_mask', lambda w, v: w * (v != 0), None),
+      ('not_zero_but_one', lambda w, v: w * (w != 1.), None),
+      ('array_scale', lambda w, v: w * v, None))
+  def test_weights_read_from_the_leaf(self, weight, recipe):
+    # Only a mask by the weight's own `!= 0` (which changes no value) and
+    # literal scalars let a use read its leaf in place; anything else is
+    # computed as written. Either way the kernel is exact, on both dense
+    # paths, with a capacity far below the kept count (the guard rebuilds
+    # the multiplier from the leaf).
+    v = jnp.where(random.bernoulli(random.PRNGKey(5), 0.5, (6, 40)),
+                  random.normal(random.PRNGKey(6), (6, 40)), 0.)
+
+    def apply_fn(params, x):
+      w1, w2 = params
+      with jax.named_scope(f'{empirical.KEEP_SCOPE}0.01'):
+        w2 = weight(w2, v)
+      return jax.nn.relu(x @ w1) @ w2
+
+    w2 = jnp.where(random.bernoulli(random.PRNGKey(7), 0.5, (6, 40)),
+                   random.normal(random.PRNGKey(2), (6, 40)), 0.)
+    params = [random.normal(random.PRNGKey(1), (5, 6)), w2]
+    closed = jax.make_jaxpr(apply_fn)(params, jnp.zeros((1, 5)))
+    use = empirical._analyse(closed.jaxpr, 2)[1]
+    self.assertEqual(use.recipe, recipe)
+    self.assertLess(empirical.capacity(w2.size, use.keep_prob),
+                    int(jnp.sum(w2 != 0)))
+    x1 = random.normal(random.PRNGKey(0), (4, 5))
+    x2 = random.normal(random.PRNGKey(4), (3, 5))
+    for pairs in (False, True):
+      with mock.patch.object(empirical, '_prefer_pairs', lambda *_: pairs):
+        got = jax.jit(nt_prune.empirical_ntk_fn(
+            apply_fn, trace_axes=(), vmap_axes=0))(x1, x2, params)
+      _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
 
 
 class ArgumentsTest(absltest.TestCase):

@@ -76,6 +76,14 @@ and small batches. A leaf whose multiplier is one number (an unpruned layer,
 scaled by scalars only) takes NT's Kronecker factorization instead
 (`_kronecker_contribution`).
 
+A pruned layer's weight reaches its product as `W * (W != 0) * c`; the
+self-mask changes no value (`W * 1 = W`, `0 * 0 = 0`), so where a leaf
+reaches its use through such masks and literal scalars only (its recipe,
+`_Use.recipe`), the use reads the leaf in place and scales its output by the
+scalars, and the guard rebuilds the multiplier from the leaf inside its
+`lax.cond`: neither the masked weight nor the multiplier is formed in memory
+on every call (at width 2048 and sparsity 0.99, 27 ms down to 15 ms).
+
 The kernel at the kept entries is accumulated in steps (`lax.fori_loop`),
 each gathering about `_STEP_ELEMENTS` values of the factors :math:`x` and
 :math:`g` (stored rows first, one row per index of the weight) and
@@ -141,6 +149,29 @@ class _Use:
   keep_prob: Optional[float] = None
   # Whether the leaf's multiplier is one number (no mask, scalar scales).
   uniform: bool = False
+  # How the weight the use reads is made from the leaf, where it is made by
+  # these steps only: `_SELF_MASK` (times its own `!= 0`, as a number: every
+  # value unchanged) or a literal scalar (times it). `None`: another way.
+  recipe: Optional[tuple[Any, ...]] = None
+
+
+# A recipe's step: the weight times its own `!= 0`, as a number.
+_SELF_MASK = 'self_mask'
+
+
+def _weight_and_multiplier(leaf: jax.Array, recipe: Sequence[Any]
+                           ) -> tuple[jax.Array, jax.Array]:
+  """The weight a use reads and its multiplier, rebuilt from the leaf.
+
+  The same operations, in the same order, as the jaxpr and `_evaluate`, so
+  the multiplier is the same to the bit.
+  """
+  weight, multiplier = leaf, jnp.ones_like(leaf)
+  for step in recipe:
+    factor = ((weight != 0).astype(weight.dtype) if step is _SELF_MASK else
+              step)
+    weight, multiplier = weight * factor, multiplier * factor
+  return weight, multiplier
 
 
 def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
@@ -210,14 +241,50 @@ def _keep_prob(eqn) -> Optional[float]:
   return None if match is None else float(match.group(1))
 
 
+def _note_self_mask(eqn, self_mask_of: dict[Any, Any]) -> None:
+  """Records `eqn`'s output if it is `v != 0`, or that as a float."""
+  literal = jax.core.Literal
+  if eqn.primitive.name == 'ne':
+    v, zero = eqn.invars
+    if isinstance(v, literal):
+      v, zero = zero, v
+    if (isinstance(zero, literal) and not isinstance(v, literal) and
+        np.ndim(zero.val) == 0 and zero.val == 0):
+      self_mask_of[eqn.outvars[0]] = v
+  elif (eqn.primitive.name == 'convert_element_type' and
+        not isinstance(eqn.invars[0], literal) and
+        eqn.invars[0] in self_mask_of):
+    v = self_mask_of[eqn.invars[0]]
+    if eqn.outvars[0].aval.dtype == v.aval.dtype:
+      self_mask_of[eqn.outvars[0]] = v
+
+
+def _recipe_step(recipe: Optional[tuple[Any, ...]], var, other,
+                 self_mask_of: dict[Any, Any]) -> Optional[tuple[Any, ...]]:
+  """The recipe of `var * other`, given `var`'s (see `_Use.recipe`)."""
+  if recipe is None:
+    return None
+  if isinstance(other, jax.core.Literal):
+    if np.ndim(other.val) == 0:
+      return recipe + (other.val,)
+    return None
+  if self_mask_of.get(other) is var:
+    return recipe + (_SELF_MASK,)
+  return None
+
+
 def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
   """Leaves (by index) that reach one dot_general (or kernel) linearly."""
   # Var -> ('lin' | 'zero', leaf index) for values that depend on a leaf.
   kind = {}
   uses: dict[int, _Use] = {}
   bad, varying = set(), set()
+  # Lin var -> its recipe from the leaf (see `_Use.recipe`), or `None`.
+  recipe: dict[Any, Optional[tuple[Any, ...]]] = {}
+  self_mask_of = {}  # A var that is `v != 0` (as a number) -> `v`.
   for i, v in enumerate(jaxpr.invars[:n_leaves]):
     kind[v] = ('lin', i)
+    recipe[v] = ()
 
   def dependence(var):
     return kind.get(var) if not isinstance(var, jax.core.Literal) else None
@@ -233,10 +300,12 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
       bad.update(leaves)
     elif name in _ZERO_DERIVATIVE:
       out = ('zero', leaves.pop())
+      _note_self_mask(eqn, self_mask_of)
     elif name in _LINEAR_UNARY and len(eqn.invars) == 1:
       # Linear only into a floating type; into another, a zero derivative.
       inexact = jnp.issubdtype(eqn.outvars[0].aval.dtype, jnp.inexact)
       out = deps[0] if inexact else ('zero', deps[0][1])
+      _note_self_mask(eqn, self_mask_of)
     elif name == 'mul':
       lin = [d for d in deps if d is not None and d[0] == 'lin']
       out = lin[0] if len(lin) == 1 else (
@@ -246,9 +315,12 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
       elif lin:
         # The multiplier stays one number only through scalar factors that
         # do not depend on the leaf (a mask made from it does).
+        var = eqn.invars[0] if deps[0] == lin[0] else eqn.invars[1]
         other = eqn.invars[1] if deps[0] == lin[0] else eqn.invars[0]
         if dependence(other) is not None or math.prod(other.aval.shape) > 1:
           varying.add(lin[0][1])
+        recipe[eqn.outvars[0]] = _recipe_step(recipe.get(var), var, other,
+                                              self_mask_of)
     elif name in ('dot_general', 'conv_general_dilated'):
       leaf = leaves.pop()
       operands = [i for i, d in enumerate(deps) if d is not None]
@@ -257,6 +329,7 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
       if use is None:
         bad.add(leaf)
       else:
+        use.recipe = recipe.get(eqn.invars[operands[0]])
         uses[leaf] = use
       continue  # The output is an activation.
     else:
@@ -294,6 +367,9 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     and the elementwise multiplier `m` with which the leaf reaches it
     (`W_eff = m * W`; a convolution's as a matrix). A convolution's delta is
     in the patches' output order.
+
+  A use with a recipe (`_Use.recipe`) reads the leaf itself, and scales its
+  output by the recipe's scalars.
   """
   jaxpr = closed.jaxpr
   env, multiplier = {}, {}
@@ -318,6 +394,16 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
       leaf = at_use[eqn_index]
       operand = uses[leaf].operand
       other, m = invals[1 - operand], multiplier[eqn.invars[operand]]
+      recipe = uses[leaf].recipe
+      if recipe:
+        # The same product from the leaf itself, scaled after (it is
+        # bilinear): the masked, scaled copy of the weight is never formed.
+        invals[operand] = env[jaxpr.invars[leaf]]
+        out = eqn.primitive.bind(*subfuns, *invals, **params)
+        for step in recipe:
+          if step is not _SELF_MASK:
+            out = (out * step).astype(out.dtype)
+        outvals = [out]
       delta = deltas[leaf]
       if uses[leaf].out_order is not None:  # A convolution.
         dn = eqn.params['dimension_numbers']
@@ -858,7 +944,11 @@ def empirical_ntk_fn(
       kept, count = _kept_entries(m, cap)
       ntk += contribution(leaf, kept)
       if cap < m.size:
-        guarded.append((leaf, m, cap, count))
+        # A dense layer's multiplier is rebuilt from the leaf inside the
+        # conditional where it can be: as an operand, it would be formed in
+        # memory on every call (a pass the size of the weight).
+        rebuild = use.recipe is not None and use.out_order is None
+        guarded.append((leaf, None if rebuild else m, cap, count))
         overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps more than its capacity
@@ -867,6 +957,8 @@ def empirical_ntk_fn(
       # when its branch is not taken.
       def rest(total):
         for leaf, m, cap, count in guarded:
+          if m is None:
+            m = _weight_and_multiplier(leaves[leaf], uses[leaf].recipe)[1]
           total = overflow(leaf, m, cap, count, total)
         return total
 
