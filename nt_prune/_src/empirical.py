@@ -179,8 +179,9 @@ def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
   """The patches of a convolution's input: `(batch, spatial..., features)`.
 
   With them, the convolution is the `dot_general` of the patches' last axis
-  with the kernel reshaped to `(in_features * prod(filter_shape),
-  out_features)`, input features major (`_kernel_as_matrix`). They are
+  with the kernel reshaped to `(prod(filter_shape) * in_features,
+  out_features)`, filter offsets major (`_kernel_as_matrix`), so that each
+  offset's slice is written whole. They are
   strided slices of the padded (and dilated) input, one per filter offset:
   `lax.conv_general_dilated_patches` would convolve with a one-hot kernel,
   at `prod(filter_shape) * in_features` times the cost.
@@ -205,17 +206,18 @@ def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
         [x.shape[0]] + [b + (n - 1) * s + 1 for b, n, s in
                         zip(begin, out_spatial, strides)] + [x.shape[-1]],
         [1] + list(strides) + [1]))
-  patches = jnp.stack(slices, axis=-1)  # (..., in_features, offsets)
+  patches = jnp.stack(slices, axis=-2)  # (..., offsets, in_features)
   return patches.reshape(patches.shape[:1 + n_spatial] + (-1,))
 
 
 def _kernel_as_matrix(w: jax.Array, dimension_numbers) -> jax.Array:
-  """A convolution kernel as `(in_features * prod(filter), out_features)`.
+  """A convolution kernel as `(prod(filter) * in_features, out_features)`.
 
-  Input features major, then the filter offsets, as in `_patches`.
+  Filter offsets major, then the input features, as in `_patches` (for an
+  `HWIO` kernel, a reshape).
   """
   rhs_spec = dimension_numbers.rhs_spec
-  return jnp.transpose(w, tuple(rhs_spec[1:]) + (rhs_spec[0],)).reshape(
+  return jnp.transpose(w, tuple(rhs_spec[2:]) + rhs_spec[1::-1]).reshape(
       -1, w.shape[rhs_spec[0]])
 
 
@@ -496,11 +498,13 @@ class _Rows:
   the weight's contracted axes, `f` of its free axes, `b` the batch axes
   (example and outputs) and `r` the positions the column sums over (a
   convolution's; one for a dense layer). Or, where that sum is cheaper as a
-  matrix product, the whole gradient: `grad[(c, f), b]`.
+  matrix product, the whole gradient: `grad[b, f, c]`, in the order a
+  batched matrix product gives it (the few kept entries are gathered from it
+  where they lie, rather than the whole of it transposed).
   """
   x: Optional[jax.Array]  # (C, E?, 1..., R)
   g: Optional[jax.Array]  # (F, E?, fx..., R)
-  grad: Optional[jax.Array]  # (C * F, E?, fx...)
+  grad: Optional[jax.Array]  # (E?, fx..., F, C)
   w_shape: tuple[int, ...]
   w_contract: tuple[int, ...]
   w_free: tuple[int, ...]
@@ -548,10 +552,16 @@ def _rows(x, g, w_shape, operand: int, dimension_numbers, n_fx: int,
     # example and output is one batched matrix product, cheaper than
     # gathering `R` values per kept entry. Same memory as NT's Jacobian.
     n_e = math.prod(x.shape[:e])
-    grad = jnp.einsum('cer,fexr->cfex', x_rows.reshape(n_c, n_e, n_r),
-                      g_rows.reshape(n_w, n_e, -1, n_r))
+    x_nat = jnp.transpose(x, list(range(e)) + [e + a for a in x_free] +
+                          [e + a for a in x_contract]).reshape(n_e, n_r, n_c)
+    g_nat = jnp.transpose(g, list(range(e + n_fx)) +
+                          [e + n_fx + a for a in y_x_free] +
+                          [e + n_fx + a for a in y_w_free]).reshape(
+                              n_e, -1, n_r, n_w)
+    # (e, o, r, f) x (e, r, c) -> (e, o, f, c), as the product gives it.
+    grad = lax.dot_general(g_nat, x_nat, (((2,), (1,)), ((0,), (0,))))
     rows = dataclasses.replace(rows, x=None, g=None,
-                               grad=grad.reshape((n_c * n_w,) + batch))
+                               grad=grad.reshape(batch + (n_w, n_c)))
   return rows
 
 
@@ -572,7 +582,7 @@ def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
 
   c, f = flat_index(rows.w_contract), flat_index(rows.w_free)
   if rows.grad is not None:
-    out = rows.grad[c * math.prod(rows.w_shape[a] for a in rows.w_free) + f]
+    out = jnp.moveaxis(rows.grad[..., f, c], -1, 0)
   elif rows.x.shape[-1] == 1:
     out = rows.x[c, ..., 0] * rows.g[f, ..., 0]
   else:
@@ -652,7 +662,7 @@ def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
 def _chunk_size(size: int, rows: Sequence[_Rows]) -> int:
   """Kept entries per step: `_STEP_ELEMENTS` gathered values in all."""
   per_entry = sum(math.prod(r.g.shape[1:] if r.grad is None else
-                            r.grad.shape[1:]) for r in rows)
+                            r.grad.shape[:-2]) for r in rows)
   return max(1, min(size, _STEP_ELEMENTS // per_entry))
 
 
