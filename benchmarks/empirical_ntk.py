@@ -16,8 +16,9 @@
 
 For each network (a ReLU MLP with a dense first layer and three pruned
 layers, and a pruned CNN), width, sparsity and batch, times, with `jax.jit`
-and `block_until_ready`, the median of `--repeats` runs after two warm-up
-calls (the first compiles):
+and `block_until_ready`, the median of `--repeats` runs (up to 25 where
+they take under a second in all) after a warm-up to the steady state a loop
+of calls runs at (the first call compiles; then up to 10 calls or a second):
 
 * `nt_prune.empirical_ntk_fn` on the pruned network;
 * each of NT's implementations (1 Jacobian contraction, NT's default;
@@ -54,9 +55,13 @@ from neural_tangents import stax
 import nt_prune
 
 _QUICK = flags.DEFINE_bool('quick', False, 'One small case per network.')
-_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed runs per case.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed runs per case, at least.')
 _OUT = flags.DEFINE_string('out', 'benchmarks/empirical_ntk.csv',
                            'Where to write the CSV.')
+
+_WARM_UP_CALLS = 10
+_WARM_UP_SECONDS = 1.
+_MAX_REPEATS = 25
 
 _NT = {1: nt.NtkImplementation.JACOBIAN_CONTRACTION,
        2: nt.NtkImplementation.NTK_VECTOR_PRODUCTS,
@@ -90,11 +95,21 @@ def _median_seconds(fn, *args) -> float:
   jax.block_until_ready(fn(*args))  # Warm-up: compiles.
   # A case whose warm-up (compilation included) takes over a minute is timed
   # once: its ratio to the others is large either way.
-  repeats = 1 if time.perf_counter() - start > 60 else _REPEATS.value
-  if repeats > 1:
-    # A second warm-up: the first runs after compiling are measurably slower
-    # (buffers are first allocated), for every implementation alike.
-    jax.block_until_ready(fn(*args))
+  if time.perf_counter() - start > 60:
+    repeats = 1
+  else:
+    # Warm-up to the steady state a loop over calls runs at: the first runs
+    # after compiling are measurably slower, by up to 30% over 8 calls
+    # (buffers are first allocated), for every implementation alike. Up to
+    # `_WARM_UP_CALLS` calls or `_WARM_UP_SECONDS`, whichever comes first.
+    start, calls = time.perf_counter(), 0
+    while (calls < _WARM_UP_CALLS and
+           time.perf_counter() - start < _WARM_UP_SECONDS):
+      jax.block_until_ready(fn(*args))
+      calls += 1
+    # More timed runs where they are cheap: a median of 5 moves by 10%.
+    each = (time.perf_counter() - start) / calls
+    repeats = max(_REPEATS.value, min(_MAX_REPEATS, int(1. / each)))
   times = []
   for _ in range(repeats):
     start = time.perf_counter()
