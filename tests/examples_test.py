@@ -43,7 +43,7 @@ _JAX_CONFIG = ('jax_enable_x64', 'jax_numpy_rank_promotion')
 
 @contextlib.contextmanager
 def _example(name: str, directory: str = _EXAMPLES):
-  """`<directory>/<name>.py` imported afresh; its flags, settings undone after."""
+  """`<directory>/<name>.py`, imported afresh; its flags and settings undone."""
   config = {key: getattr(jax.config, key) for key in _JAX_CONFIG}
   defined = set(flags.FLAGS)
   sys.path.insert(0, directory)
