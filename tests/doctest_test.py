@@ -36,6 +36,9 @@ _DOCUMENTED = {
     'loglog_slope': nt_prune.diagnostics.loglog_slope,
     'flax_PrunedDense': npf.PrunedDense,
     'flax_PrunedConv': npf.PrunedConv,
+    'flax_Flatten': npf.Flatten,
+    'flax_AvgPool': npf.AvgPool,
+    'flax_GlobalAvgPool': npf.GlobalAvgPool,
 }
 
 

@@ -29,7 +29,20 @@ from jax import numpy as jnp
 
 
 class Flatten(nn.Module):
-  """Flattens all but the batch axis, like `stax.Flatten`."""
+  """Flattens all but the batch axis, like `stax.Flatten`.
+
+  Example:
+
+    >>> from jax import numpy as jnp
+    >>> from neural_tangents import stax
+    >>> from nt_prune import flax as npf
+    >>> x = jnp.arange(2 * 3 * 4 * 5.).reshape(2, 3, 4, 5)
+    >>> y = npf.Flatten().apply({}, x)
+    >>> y.shape
+    (2, 60)
+    >>> bool(jnp.all(y == stax.Flatten()[1]((), x)))
+    True
+  """
 
   def __call__(self, x: jax.Array) -> jax.Array:
     return x.reshape((x.shape[0], -1))
@@ -42,6 +55,18 @@ class AvgPool(nn.Module):
     window_shape: pooling window, one entry per spatial dimension.
     strides: `None` means 1 in every dimension (as in `stax.AvgPool`).
     padding: `'VALID'` or `'SAME'`.
+
+  Example:
+
+    >>> from jax import numpy as jnp
+    >>> from neural_tangents import stax
+    >>> from nt_prune import flax as npf
+    >>> x = jnp.arange(2 * 4 * 4 * 3.).reshape(2, 4, 4, 3)
+    >>> y = npf.AvgPool((2, 2), strides=(2, 2)).apply({}, x)
+    >>> y.shape
+    (2, 2, 2, 3)
+    >>> bool(jnp.allclose(y, stax.AvgPool((2, 2), strides=(2, 2))[1]((), x)))
+    True
   """
   window_shape: Sequence[int]
   strides: Optional[Sequence[int]] = None
@@ -54,7 +79,20 @@ class AvgPool(nn.Module):
 
 
 class GlobalAvgPool(nn.Module):
-  """Mean over all spatial axes (NHWC), like `stax.GlobalAvgPool`."""
+  """Mean over all spatial axes (NHWC), like `stax.GlobalAvgPool`.
+
+  Example:
+
+    >>> from jax import numpy as jnp
+    >>> from neural_tangents import stax
+    >>> from nt_prune import flax as npf
+    >>> x = jnp.arange(2 * 4 * 4 * 3.).reshape(2, 4, 4, 3)
+    >>> y = npf.GlobalAvgPool().apply({}, x)
+    >>> y.shape
+    (2, 3)
+    >>> bool(jnp.allclose(y, stax.GlobalAvgPool()[1]((), x)))
+    True
+  """
 
   def __call__(self, x: jax.Array) -> jax.Array:
     return jnp.mean(x, axis=tuple(range(1, x.ndim - 1)))
