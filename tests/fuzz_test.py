@@ -152,7 +152,7 @@ class FuzzTest(absltest.TestCase):
     # declared bad although it is good) fails the check.
     arguments, _ = _draw(py_random.Random(0), 'PrunedDense')
     arguments = {k: _POOLS['PrunedDense'][k][0][0] for k in arguments}
-    with self.assertRaises(AssertionError):
+    with self.assertRaisesRegex(AssertionError, r'accepted bad \{.W_std.\}'):
       self._check_case('PrunedDense', arguments, {'W_std'})
 
 

@@ -151,7 +151,9 @@ class CombinatorTest(parameterized.TestCase):
       nt_prune.pruned(constructor, sparsity=0.5)
 
   def test_refuses_a_built_layer(self):
-    with self.assertRaises(TypeError):
+    with self.assertRaisesRegex(
+        TypeError, r'got \(<function .*\)\. That is a built layer '
+        r'\(init_fn, apply_fn, kernel_fn\): pass the constructor itself'):
       nt_prune.pruned(stax.Dense(8), sparsity=0.5)
 
   def test_signature_and_name(self):

@@ -20,8 +20,11 @@ import textwrap
 
 from absl.testing import absltest
 from absl.testing import parameterized
+import jax
 
 from nt_prune._src import _version_check
+
+jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 
 def _versions(jax, numpy):

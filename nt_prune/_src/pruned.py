@@ -174,8 +174,14 @@ def pruned(
   layer_name = SUPPORTED_CONSTRUCTORS.get(constructor)
   if layer_name is None:
     accepted = ', '.join(f'stax.{c.__name__}' for c in SUPPORTED_CONSTRUCTORS)
+    hint = ''
+    if (isinstance(constructor, tuple) and len(constructor) == 3 and
+        all(map(callable, constructor))):
+      hint = (' That is a built layer (init_fn, apply_fn, kernel_fn): pass '
+              'the constructor itself, as in '
+              '`pruned(stax.Dense, sparsity=0.9)(512)`.')
     raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
-                    f'{accepted}; got {constructor!r}.')
+                    f'{accepted}; got {constructor!r}.{hint}')
   law, sparsity = mask_laws.check_mask(layer_name, mask, sparsity)
   if law not in ('bernoulli', 'exact') and constructor not in _FAN_IN_LAYERS:
     validation.refuse(ValueError, layer_name, 'mask', mask,
