@@ -34,14 +34,9 @@ class Flatten(nn.Module):
   Example:
 
     >>> from jax import numpy as jnp
-    >>> from neural_tangents import stax
     >>> from nt_prune import flax as npf
-    >>> x = jnp.arange(2 * 3 * 4 * 5.).reshape(2, 3, 4, 5)
-    >>> y = npf.Flatten().apply({}, x)
-    >>> y.shape
+    >>> npf.Flatten().apply({}, jnp.zeros((2, 3, 4, 5))).shape
     (2, 60)
-    >>> bool(jnp.all(y == stax.Flatten()[1]((), x)))
-    True
   """
 
   def __call__(self, x: jax.Array) -> jax.Array:
