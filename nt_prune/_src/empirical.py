@@ -161,19 +161,20 @@ class _Use:
 _SELF_MASK = 'self_mask'
 
 
-def _weight_and_multiplier(leaf: jax.Array, recipe: Sequence[Any]
-                           ) -> tuple[jax.Array, jax.Array]:
-  """The weight a use reads and its multiplier, rebuilt from the leaf.
+def _multiplier(leaf: jax.Array, recipe: Sequence[Any]) -> jax.Array:
+  """The multiplier with which the leaf reaches its use, from its recipe.
 
-  The same operations, in the same order, as the jaxpr and `_evaluate`, so
-  the multiplier is the same to the bit.
+  The one computation of it for a leaf with a recipe: `_evaluate` records
+  it, and the guard's conditional computes it again inside its branch, so
+  both are the same to the bit. The weight is followed alongside, since a
+  self-mask is of the weight as it is at that step.
   """
   weight, multiplier = leaf, jnp.ones_like(leaf)
   for step in recipe:
     factor = ((weight != 0).astype(weight.dtype) if step is _SELF_MASK else
               step)
     weight, multiplier = weight * factor, multiplier * factor
-  return weight, multiplier
+  return multiplier
 
 
 def _patches(lhs: jax.Array, rhs_shape: Sequence[int], out_shape,
@@ -389,25 +390,25 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
   for eqn_index, eqn in enumerate(jaxpr.eqns):
     invals = [_read(env, v) for v in eqn.invars]
     subfuns, params = eqn.primitive.get_bind_params(eqn.params)
+    leaf = at_use.get(eqn_index)
+    recipe = None if leaf is None else uses[leaf].recipe
+    if recipe:
+      # The same product from the leaf itself, scaled after (it is
+      # bilinear): the masked, scaled copy of the weight is never formed.
+      invals[uses[leaf].operand] = env[jaxpr.invars[leaf]]
     outvals = eqn.primitive.bind(*subfuns, *invals, **params)
+    for step in recipe or ():
+      if step is not _SELF_MASK:
+        outvals = (outvals * step).astype(outvals.dtype)
     if not eqn.primitive.multiple_results:
       outvals = [outvals]
     tracked = [v for v in eqn.invars
                if not isinstance(v, jax.core.Literal) and v in multiplier]
-    if eqn_index in at_use:
-      leaf = at_use[eqn_index]
+    if leaf is not None:
       operand = uses[leaf].operand
-      other, m = invals[1 - operand], multiplier[eqn.invars[operand]]
-      recipe = uses[leaf].recipe
-      if recipe:
-        # The same product from the leaf itself, scaled after (it is
-        # bilinear): the masked, scaled copy of the weight is never formed.
-        invals[operand] = env[jaxpr.invars[leaf]]
-        out = eqn.primitive.bind(*subfuns, *invals, **params)
-        for step in recipe:
-          if step is not _SELF_MASK:
-            out = (out * step).astype(out.dtype)
-        outvals = [out]
+      other = invals[1 - operand]
+      m = (multiplier[eqn.invars[operand]] if recipe is None else
+           _multiplier(env[jaxpr.invars[leaf]], recipe))
       delta = deltas[leaf]
       if uses[leaf].out_order is not None:  # A convolution.
         dn = eqn.params['dimension_numbers']
@@ -970,7 +971,7 @@ def empirical_ntk_fn(
       def rest(total):
         for leaf, m, cap, count in guarded:
           if m is None:
-            m = _weight_and_multiplier(leaves[leaf], uses[leaf].recipe)[1]
+            m = _multiplier(leaves[leaf], uses[leaf].recipe)
           total = overflow(leaf, m, cap, count, total)
         return total
 
