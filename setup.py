@@ -68,7 +68,10 @@ INSTALL_REQUIRES = [
 # numpy < 2. jaxlib 0.4.25 has wheels for Python 3.9 to 3.12 only.
 STRUCTURED_DERIVATIVES = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
 
-TEST = ['pytest>=7', 'scikit-learn>=1.3', 'matplotlib>=3.7']
+# pytest-xdist: the README's test commands run the suite on two workers.
+TEST = [
+    'pytest>=7', 'pytest-xdist>=3', 'scikit-learn>=1.3', 'matplotlib>=3.7'
+]
 
 EXTRAS_REQUIRE = {
     'test': TEST,
