@@ -236,6 +236,49 @@ class CapacityTest(parameterized.TestCase):
           x, None, params)
     _assert_close(got, _nt(apply_fn, x, None, params))
 
+  @parameterized.product(sparsity=[0.05, 0.3], x2=[False, True])
+  def test_most_weights_kept_gathers_the_dropped_ones(self, sparsity, x2):
+    # Where a layer keeps most weights, all with its recipe's one multiplier,
+    # its kernel is their Kronecker term less the dropped entries' sum, the
+    # fewer entries to gather: taken wherever their capacity is the smaller.
+    init_fn, apply_fn, _ = models.mlp(32, sparsity=sparsity, out_dim=2)
+    x1 = random.normal(random.PRNGKey(0), (4, 7))
+    x2 = random.normal(random.PRNGKey(2), (3, 7)) if x2 else None
+    _, params = init_fn(random.PRNGKey(1), x1.shape)
+    pruned = [w.size for w, _ in params[2::2]]
+    dropped_path = sum(empirical.capacity(n, sparsity) <
+                       empirical.capacity(n, 1. - sparsity) for n in pruned)
+    self.assertGreater(dropped_path, 0)
+    kronecker = []
+
+    def spy(*args):
+      kronecker.append(1)
+      return original(*args)
+
+    original = empirical._kronecker_contribution
+    with mock.patch.object(empirical, '_prefer_pairs', lambda *_: False), \
+        mock.patch.object(empirical, '_kronecker_contribution', spy):
+      got = jax.jit(nt_prune.empirical_ntk_fn(
+          apply_fn, trace_axes=(), vmap_axes=0))(x1, x2, params)
+    self.assertLen(kronecker, 1 + dropped_path)  # The dense layer's, too.
+    _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
+
+  def test_dropped_entries_over_capacity_are_all_subtracted(self):
+    # Parameters of a sparsity-0.6 network given to a sparsity-0.1 one: far
+    # more dropped entries than their capacity. The guard subtracts them all.
+    init_fn, apply_fn, _ = models.mlp(32, sparsity=0.1, out_dim=1)
+    init_sparse, _, _ = models.mlp(32, sparsity=0.6, out_dim=1)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    _, params = init_sparse(random.PRNGKey(1), x.shape)
+    dropped = int(jnp.sum(params[2][0] == 0))
+    self.assertGreater(dropped, empirical.capacity(32 * 32, 0.1))
+    self.assertLess(empirical.capacity(32 * 32, 0.1),
+                    empirical.capacity(32 * 32, 0.9))
+    with mock.patch.object(empirical, '_prefer_pairs', lambda *_: False):
+      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
+          x, None, params)
+    _assert_close(got, _nt(apply_fn, x, None, params))
+
   def test_the_cost_model_chooses_as_measured(self):
     # The benchmark's dense layers (16 x 32 examples, scalar output): the
     # pairs path where it measured faster (half the weights kept), the kept

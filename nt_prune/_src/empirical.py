@@ -74,7 +74,13 @@ speed of a dense matrix product; a cost model fitted to both paths'
 timings (`_prefer_pairs`) takes it where it is faster: many kept weights
 and small batches. A leaf whose multiplier is one number (an unpruned layer,
 scaled by scalars only) takes NT's Kronecker factorization instead
-(`_kronecker_contribution`).
+(`_kronecker_contribution`). Where a dense layer keeps most of its weights
+(:math:`q > 1/2`), all with the one multiplier :math:`\mu` of its recipe
+(below), its kernel is the Kronecker term of :math:`\mu` less the kept
+path's sum over the *dropped* entries (`_dropped_multiplier`), which are
+then the fewer: the capacity is :math:`C` at :math:`1 - q`, and the cost
+grows with :math:`\min(q, 1 - q) |W|` (at width 1024, sparsity 0.2 and
+128 x 128 examples, 304 ms down to 116 ms).
 
 A pruned layer's weight reaches its product as `W * (W != 0) * c`; the
 self-mask changes no value (`W * 1 = W`, `0 * 0 = 0`), so where a leaf
@@ -625,7 +631,7 @@ def _pairs_contribution(r1: _Rows, r2: _Rows, m: jax.Array, move_examples,
   return jnp.sum(x12 * t, axis=0)
 
 
-def _kronecker_contribution(r1: _Rows, r2: _Rows, m: jax.Array,
+def _kronecker_contribution(r1: _Rows, r2: _Rows, mu: jax.Array,
                             move_examples, contract) -> jax.Array:
   r"""`_pairs_contribution` for a multiplier that is one number :math:`\mu`.
 
@@ -637,8 +643,18 @@ def _kronecker_contribution(r1: _Rows, r2: _Rows, m: jax.Array,
   unpruned dense layer: :math:`(C + F) |p|` multiply-adds.
   """
   x1, x2, g1, g2 = _dense_factors(r1, r2, move_examples)
-  mu = m.reshape(-1)[0]
   return mu * mu * contract(x1, x2) * contract(g1, g2)
+
+
+def _dropped_multiplier(m: jax.Array, mu: jax.Array) -> jax.Array:
+  r""":math:`\mu` where `m` drops an entry, 0 where it keeps one.
+
+  For a multiplier whose kept entries are all :math:`\mu`, the kernel is
+  the Kronecker term of :math:`\mu` less the kept path's sum over these
+  entries: where more than half the weights are kept, fewer entries to
+  gather.
+  """
+  return jnp.where(m == 0, mu, jnp.zeros((), m.dtype))
 
 
 def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
@@ -803,7 +819,8 @@ def empirical_ntk_fn(
   masked or not) or as the kernel of one convolution (`stax.Conv`,
   `PrunedConv`) take the paths of this module's docstring: kept columns, or
   for a dense layer with `vmap_axes` set, pairs of examples with a dense mask
-  (chosen by cost) or the Kronecker factorization (unpruned). Every other
+  (chosen by cost) or the Kronecker factorization (unpruned; where most
+  weights are kept, less the dropped columns). Every other
   parameter leaf is handled by its full Jacobian. Where `f` has an output
   that is not one array, `vmap_axes` is not `None` or an integer, or
   `**kwargs` are passed to `f`, NT's implementation 1 (Jacobian contraction)
@@ -927,10 +944,10 @@ def empirical_ntk_fn(
       out = jax.eval_shape(add, 0, 0.)
       return lax.fori_loop(0, n_steps, add, jnp.zeros(out.shape, out.dtype))
 
-    def overflow(leaf, m, cap, count, total):
-      """Adds the `count - cap` kept entries past the first `cap`."""
+    def overflow(leaf, m, cap, count, sign, total):
+      """Adds `sign` times the `count - cap` entries past the first `cap`."""
       def add(i, total):
-        return total + contribution(
+        return total + sign * contribution(
             leaf, _kept_entries(m, cap, cap * (i + 1))[0])
 
       return lax.fori_loop(0, -(-count // cap) - 1, add, total)
@@ -949,19 +966,32 @@ def empirical_ntk_fn(
       r1, r2 = rows[leaf]
       dense_pairs = pairs_possible and r1.grad is None and r1.x.shape[-1] == 1
       if dense_pairs and use.uniform:
-        ntk += _kronecker_contribution(r1, r2, m, move_examples, contract)
+        ntk += _kronecker_contribution(r1, r2, m.reshape(-1)[0],
+                                       move_examples, contract)
         continue
+      # Where most weights are kept and every kept one has the multiplier
+      # `mu` of its recipe, the dropped entries are the fewer to gather.
+      mu = None
+      if dense_pairs and use.recipe is not None and use.keep_prob is not None:
+        cap_dropped = capacity(m.size, 1. - use.keep_prob)
+        if cap_dropped < cap:
+          mu = _multiplier(jnp.ones((), m.dtype), use.recipe)
+          cap = cap_dropped
       if dense_pairs and _prefer_pairs(r1, r2, m.size, cap, out_size):
         ntk += _pairs_contribution(r1, r2, m, move_examples, contract)
         continue
+      sign = 1.
+      if mu is not None:
+        ntk += _kronecker_contribution(r1, r2, mu, move_examples, contract)
+        m, sign = _dropped_multiplier(m, mu), -1.
       kept, count = _kept_entries(m, cap)
-      ntk += contribution(leaf, kept)
+      ntk += sign * contribution(leaf, kept)
       if cap < m.size:
         # A dense layer's multiplier is rebuilt from the leaf inside the
         # conditional where it can be: as an operand, it would be formed in
         # memory on every call (a pass the size of the weight).
         rebuild = use.recipe is not None and use.out_order is None
-        guarded.append((leaf, None if rebuild else m, cap, count))
+        guarded.append((leaf, None if rebuild else m, cap, count, mu, sign))
         overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps more than its capacity
@@ -969,10 +999,12 @@ def empirical_ntk_fn(
       # overflow inside it, since a conditional's operands cost time even
       # when its branch is not taken.
       def rest(total):
-        for leaf, m, cap, count in guarded:
+        for leaf, m, cap, count, mu, sign in guarded:
           if m is None:
             m = _multiplier(leaves[leaf], uses[leaf].recipe)
-          total = overflow(leaf, m, cap, count, total)
+            if mu is not None:
+              m = _dropped_multiplier(m, mu)
+          total = overflow(leaf, m, cap, count, sign, total)
         return total
 
       ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
