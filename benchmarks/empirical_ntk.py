@@ -130,10 +130,10 @@ def _cases():
   if _QUICK.value:
     return [('mlp', 256, 0.9, 16, 32), ('cnn', 16, 0.9, 4, 8)]
   cases = [('mlp', width, sparsity, 16, 32) for width in (512, 1024, 2048)
-           for sparsity in (0.5, 0.9, 0.99)]
+           for sparsity in (0.1, 0.5, 0.9, 0.99)]
   cases += [('cnn', 64, 0.9, 8, 16)]
   cases += [('mlp', width, sparsity, 128, 128) for width in (512, 1024, 2048)
-            for sparsity in (0.5, 0.9, 0.99)]
+            for sparsity in (0.1, 0.5, 0.9, 0.99)]
   return cases
 
 
