@@ -994,8 +994,9 @@ def empirical_ntk_fn(
         guarded.append((leaf, None if rebuild else m, cap, count, mu, sign))
         overflows.append(count > cap)
     if guarded:
-      # Never drop a kept weight: a mask that keeps more than its capacity
-      # adds the rest. One `lax.cond` for all leaves, and only the rare
+      # Never drop a kept weight: a mask that keeps (or, on the dropped
+      # path, drops) more than its capacity adds (subtracts) the rest.
+      # One `lax.cond` for all leaves, and only the rare
       # overflow inside it, since a conditional's operands cost time even
       # when its branch is not taken.
       def rest(total):
