@@ -995,10 +995,10 @@ def empirical_ntk_fn(
         overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps (or, on the dropped
-      # path, drops) more than its capacity adds (subtracts) the rest.
-      # One `lax.cond` for all leaves, and only the rare
-      # overflow inside it, since a conditional's operands cost time even
-      # when its branch is not taken.
+      # path, drops) more than its capacity adds (subtracts) the rest. One
+      # `lax.cond` for all leaves, and only the rare overflow inside it,
+      # since a conditional's operands cost time even when its branch is
+      # not taken.
       def rest(total):
         for leaf, m, cap, count, mu, sign in guarded:
           if m is None:
