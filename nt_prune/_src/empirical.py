@@ -657,6 +657,11 @@ def _dropped_multiplier(m: jax.Array, mu: jax.Array) -> jax.Array:
   return jnp.where(m == 0, mu, jnp.zeros((), m.dtype))
 
 
+def _sign(mu: Optional[jax.Array]) -> float:
+  """The sign of the entries' sum: -1 for dropped entries (`mu` given)."""
+  return 1. if mu is None else -1.
+
+
 def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
                   out_size: int) -> bool:
   """Whether `_pairs_contribution` is the faster path, by a cost model.
@@ -980,18 +985,17 @@ def empirical_ntk_fn(
       if dense_pairs and _prefer_pairs(r1, r2, m.size, cap, out_size):
         ntk += _pairs_contribution(r1, r2, m, move_examples, contract)
         continue
-      sign = 1.
       if mu is not None:
         ntk += _kronecker_contribution(r1, r2, mu, move_examples, contract)
-        m, sign = _dropped_multiplier(m, mu), -1.
+        m = _dropped_multiplier(m, mu)
       kept, count = _kept_entries(m, cap)
-      ntk += sign * contribution(leaf, kept)
+      ntk += _sign(mu) * contribution(leaf, kept)
       if cap < m.size:
         # A dense layer's multiplier is rebuilt from the leaf inside the
         # conditional where it can be: as an operand, it would be formed in
         # memory on every call (a pass the size of the weight).
         rebuild = use.recipe is not None and use.out_order is None
-        guarded.append((leaf, None if rebuild else m, cap, count, mu, sign))
+        guarded.append((leaf, None if rebuild else m, cap, count, mu))
         overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps (or, on the dropped
@@ -1000,12 +1004,12 @@ def empirical_ntk_fn(
       # since a conditional's operands cost time even when its branch is
       # not taken.
       def rest(total):
-        for leaf, m, cap, count, mu, sign in guarded:
+        for leaf, m, cap, count, mu in guarded:
           if m is None:
             m = _multiplier(leaves[leaf], uses[leaf].recipe)
             if mu is not None:
               m = _dropped_multiplier(m, mu)
-          total = overflow(leaf, m, cap, count, sign, total)
+          total = overflow(leaf, m, cap, count, _sign(mu), total)
         return total
 
       ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
