@@ -173,6 +173,28 @@ class ExactnessTest(parameterized.TestCase):
           x1, x2, params)
     _assert_close(got, _nt(apply_fn, x1, x2, params))
 
+  @parameterized.product(arch=['mlp', 'cnn'], x2=[False, True],
+                         vmap_axes=[None, 0])
+  def test_outputs_with_no_axis_but_the_examples(self, arch, x2, vmap_axes):
+    # `f(params, x)` of shape `(N,)`: per example a scalar, so a gradient
+    # per example has no output axis between its weight axes.
+    build = models.mlp if arch == 'mlp' else models.cnn
+    init_fn, apply_fn, _ = build(8, sparsity=0.7, out_dim=1)
+    x1 = random.normal(random.PRNGKey(0), _SHAPES[arch])
+    x2 = (random.normal(random.PRNGKey(1), (2,) + _SHAPES[arch][1:]) if x2
+          else None)
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+
+    def scalar_fn(params, x):
+      return apply_fn(params, x)[:, 0]
+
+    got = jax.jit(nt_prune.empirical_ntk_fn(
+        scalar_fn, trace_axes=(), vmap_axes=vmap_axes))(x1, x2, params)
+    want = _nt(scalar_fn, x1, x2, params, trace_axes=())
+    self.assertEqual(got.shape, (x1.shape[0], (x1 if x2 is None else
+                                               x2).shape[0]))
+    _assert_close(got, want)
+
   def test_inputs_of_different_dtypes(self):
     # x1 and x2 that do not concatenate without promotion take a pass each.
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7)
@@ -286,10 +308,10 @@ class CapacityTest(parameterized.TestCase):
     def prefers_pairs(width, keep_prob, n1, n2):
       x = empirical._Rows(jnp.zeros((width, n1, 1, 1)),
                           jnp.zeros((width, n1, 1, 1)), None,
-                          (width, width), (0,), (1,))
+                          (width, width), (0,), (1,), True)
       x2 = empirical._Rows(jnp.zeros((width, n2, 1, 1)),
                            jnp.zeros((width, n2, 1, 1)), None,
-                           (width, width), (0,), (1,))
+                           (width, width), (0,), (1,), True)
       return empirical._prefer_pairs(x, x2, width**2, empirical.capacity(
           width**2, keep_prob), n1 * n2)
     self.assertTrue(prefers_pairs(1024, 0.5, 16, 32))

@@ -499,7 +499,7 @@ def _kept_entries(m: jax.Array, size: int,
   return (idx, flat[idx] * (start + jnp.arange(size) < count)), count
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class _Rows:
   """A leaf's Jacobian factors, one row per index of the weight's axes.
 
@@ -507,16 +507,46 @@ class _Rows:
   the weight's contracted axes, `f` of its free axes, `b` the batch axes
   (example and outputs) and `r` the positions the column sums over (a
   convolution's; one for a dense layer). Or, where that sum is cheaper as a
-  matrix product, the whole gradient: `grad[b, f, c]`, in the order a
-  batched matrix product gives it (the few kept entries are gathered from it
-  where they lie, rather than the whole of it transposed).
+  matrix product, the whole gradient `grad[e, c, o, f]` (example, then `c`,
+  outputs, `f`), in the order its product gives it: kept entries, which run
+  along `f` within a row `c`, then lie close together.
+
+  The arrays are held for all examples of a pass; `examples` is the range
+  of them these rows are of, and each read of `x`, `g` or `grad` slices it,
+  where it is read: inside a loop that gathers, the slice is part of the
+  gather, and the arrays are never copied in parts.
   """
-  x: Optional[jax.Array]  # (C, E?, 1..., R)
-  g: Optional[jax.Array]  # (F, E?, fx..., R)
-  grad: Optional[jax.Array]  # (E?, fx..., F, C)
+  all_x: Optional[jax.Array]  # (C, E?, 1..., R)
+  all_g: Optional[jax.Array]  # (F, E?, fx..., R)
+  all_grad: Optional[jax.Array]  # (E?, C, fx..., F)
   w_shape: tuple[int, ...]
   w_contract: tuple[int, ...]
   w_free: tuple[int, ...]
+  per_example: bool
+  examples: slice = slice(None)
+
+  def _part(self, a: Optional[jax.Array], axis: int) -> Optional[jax.Array]:
+    if a is None or self.examples == slice(None):
+      return a
+    return a[(slice(None),) * axis + (self.examples,)]
+
+  @property
+  def x(self) -> Optional[jax.Array]:
+    return self._part(self.all_x, 1)
+
+  @property
+  def g(self) -> Optional[jax.Array]:
+    return self._part(self.all_g, 1)
+
+  @property
+  def grad(self) -> Optional[jax.Array]:
+    return self._part(self.all_grad, 0)
+
+
+def _split_rows(rows: _Rows, n1: int) -> tuple[_Rows, _Rows]:
+  """The rows of a pass over `x1` and `x2` stacked: `x1`'s, then `x2`'s."""
+  return (dataclasses.replace(rows, examples=slice(None, n1)),
+          dataclasses.replace(rows, examples=slice(n1, None)))
 
 
 def _rows(x, g, w_shape, operand: int, dimension_numbers, n_fx: int,
@@ -553,24 +583,31 @@ def _rows(x, g, w_shape, operand: int, dimension_numbers, n_fx: int,
                          [e + n_fx + a for a in y_x_free])
   g_rows = g_rows.reshape((-1,) + g.shape[:e + n_fx] + (n_r,))
   rows = _Rows(x_rows, g_rows, None, tuple(w_shape), tuple(w_contract),
-               tuple(w_free))
+               tuple(w_free), per_example)
   batch = g_rows.shape[1:-1]
   n_c, n_w = x_rows.shape[0], g_rows.shape[0]
   if n_r > 1 and math.prod(batch) * n_c * n_w <= _CHUNK_ELEMENTS:
     # Summed over positions (a convolution's): the whole gradient per
     # example and output is one batched matrix product, cheaper than
     # gathering `R` values per kept entry. Same memory as NT's Jacobian.
-    n_e = math.prod(x.shape[:e])
+    # The positions' axes are contracted as they are, not merged: XLA then
+    # writes a convolution's patches in the order the product reads them.
+    positions = [x.shape[e + a] for a in x_free]
     x_nat = jnp.transpose(x, list(range(e)) + [e + a for a in x_free] +
-                          [e + a for a in x_contract]).reshape(n_e, n_r, n_c)
+                          [e + a for a in x_contract]).reshape(
+                              x.shape[:e] + tuple(positions) + (n_c,))
     g_nat = jnp.transpose(g, list(range(e + n_fx)) +
                           [e + n_fx + a for a in y_x_free] +
                           [e + n_fx + a for a in y_w_free]).reshape(
-                              n_e, -1, n_r, n_w)
-    # (e, o, r, f) x (e, r, c) -> (e, o, f, c), as the product gives it.
-    grad = lax.dot_general(g_nat, x_nat, (((2,), (1,)), ((0,), (0,))))
-    rows = dataclasses.replace(rows, x=None, g=None,
-                               grad=grad.reshape(batch + (n_w, n_c)))
+                              g.shape[:e] + (-1,) + tuple(positions) + (n_w,))
+    over = tuple(range(e, e + len(positions)))
+    # (e, r..., c) x (e, o, r..., f) -> (e, c, o, f).
+    grad = lax.dot_general(
+        x_nat, g_nat,
+        ((over, tuple(a + 1 for a in over)), (tuple(range(e)),) * 2))
+    rows = dataclasses.replace(
+        rows, all_x=None, all_g=None, all_grad=grad.reshape(
+            x.shape[:e] + (n_c,) + g.shape[e:e + n_fx] + (n_w,)))
   return rows
 
 
@@ -591,7 +628,10 @@ def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
 
   c, f = flat_index(rows.w_contract), flat_index(rows.w_free)
   if rows.grad is not None:
-    out = jnp.moveaxis(rows.grad[..., f, c], -1, 0)
+    # `c` and `f` index axes kept apart by `...` (even where it is empty),
+    # so the entries' axis comes first.
+    out = rows.grad[(slice(None),) * int(rows.per_example) +
+                    (c, Ellipsis, f)]
   elif rows.x.shape[-1] == 1:
     out = rows.x[c, ..., 0] * rows.g[f, ..., 0]
   else:
@@ -685,8 +725,8 @@ def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
 
 def _chunk_size(size: int, rows: Sequence[_Rows]) -> int:
   """Kept entries per step: `_STEP_ELEMENTS` gathered values in all."""
-  per_entry = sum(math.prod(r.g.shape[1:] if r.grad is None else
-                            r.grad.shape[:-2]) for r in rows)
+  per_entry = sum(math.prod(r.g.shape[1:]) if r.grad is None else
+                  r.grad.size // math.prod(r.w_shape) for r in rows)
   return max(1, min(size, _STEP_ELEMENTS // per_entry))
 
 
@@ -882,7 +922,7 @@ def empirical_ntk_fn(
     per_example = vmap_axes is not None
     if x2 is None:
       fx1, uses, fast1, slow1 = _pass(f, leaves, treedef, x1, vmap_axes)
-      fx2, fast2, slow2 = fx1, fast1, slow1
+      fx2, fast2, slow2 = fx1, None, slow1
     elif per_example and _stackable(x1, x2, vmap_axes):
       # Independent examples: one pass over x1 and x2 together, which is
       # about twice as fast as two passes over smaller batches.
@@ -892,9 +932,8 @@ def empirical_ntk_fn(
       n1 = x1.shape[vmap_axes]
       fx1, fx2 = (lax.slice_in_dim(fx, *bounds, axis=vmap_axes)
                   for bounds in ((0, n1), (n1, None)))
-      fast1, fast2 = ({leaf: (xo[part], g[part], m)
-                       for leaf, (xo, g, m) in fast.items()}
-                      for part in (slice(None, n1), slice(n1, None)))
+      # The factors are formed once for both, and read in parts.
+      fast1, fast2 = fast, None
       # A slow Jacobian is `(P, fx...)`.
       axis = 1 + vmap_axes % fx.ndim
       slow1, slow2 = ({i: lax.slice_in_dim(j, *bounds, axis=axis)
@@ -910,15 +949,18 @@ def empirical_ntk_fn(
     d = tuple(sorted(a % n_fx for a in diagonal))
     n_fx_pass = n_fx - 1 if per_example else n_fx
 
+    def factor_rows(fast, leaf):
+      xo, g, m = fast[leaf]
+      return _rows(xo, g, m.shape, uses[leaf].operand,
+                   uses[leaf].dimension_numbers, n_fx_pass, per_example)
+
     rows = {}
-    for leaf, use in uses.items():
-      rows[leaf] = tuple(
-          _rows(xo, g, m.shape, use.operand, use.dimension_numbers,
-                n_fx_pass, per_example)
-          for xo, g, m in (fast1[leaf],) + (
-              () if x2 is None else (fast2[leaf],)))
-      if x2 is None:
-        rows[leaf] *= 2
+    for leaf in uses:
+      r1 = factor_rows(fast1, leaf)
+      if fast2 is not None:  # A second pass.
+        rows[leaf] = (r1, factor_rows(fast2, leaf))
+      else:
+        rows[leaf] = (r1, r1) if x2 is None else _split_rows(r1, n1)
 
     def contract(j1, j2, over_p=True):
       return _contract(j1, j2, n_fx, t, d, over_p)
