@@ -99,6 +99,17 @@ contracting them: memory stays bounded whatever the number of kept entries,
 and the loop makes XLA store the factors before the gathers read them, where
 it would otherwise fuse their transposes into the gathers (1.5x slower in
 all at width 1024).
+
+A convolution's column sums over positions :math:`r`, so where it fits in
+`_CHUNK_ELEMENTS` its whole per-example gradient
+:math:`\sum_r x_{r c} \, g_{o r f}` is one batched matrix product of the
+patches with the cotangents, and the kept entries are gathered from it. It
+is formed as `(example, c, outputs, f)`: a mask's kept entries run along
+`f` within a row `c`, so the gathers read nearby memory (from
+`(example, f, c)`, every value was a cache miss). The positions' axes are
+contracted as they are, and the patches are formed once for `x1` and `x2`
+together and read in parts (`_Rows.examples`). In all, the benchmark's
+pruned CNN went from 7.9 ms to 6.1 ms.
 """
 
 import dataclasses
@@ -628,10 +639,14 @@ def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
 
   c, f = flat_index(rows.w_contract), flat_index(rows.w_free)
   if rows.grad is not None:
-    # `c` and `f` index axes kept apart by `...` (even where it is empty),
-    # so the entries' axis comes first.
-    out = rows.grad[(slice(None),) * int(rows.per_example) +
-                    (c, Ellipsis, f)]
+    if rows.per_example and rows.grad.ndim == 3:
+      # No output axes: `c` and `f` index adjacent axes, whose entries'
+      # axis stays in their place (an empty `...` between them keeps them
+      # adjacent in jax 0.4, not in numpy or jax 0.5).
+      out = rows.grad[:, c, f].T
+    else:  # Apart, or first: the entries' axis comes first.
+      out = rows.grad[(slice(None),) * int(rows.per_example) +
+                      (c, Ellipsis, f)]
   elif rows.x.shape[-1] == 1:
     out = rows.x[c, ..., 0] * rows.g[f, ..., 0]
   else:
