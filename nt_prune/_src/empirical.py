@@ -496,18 +496,32 @@ def _true_entries(mask: jax.Array, size: int, start: Union[int, jax.Array] = 0
 
 
 def _kept_entries(m: jax.Array, size: int,
-                  start: Union[int, jax.Array] = 0):
+                  start: Union[int, jax.Array] = 0,
+                  value: Optional[jax.Array] = None):
   """Kept entries `start` to `start + size` of `m`, and how many `m` keeps.
 
   Returns `((flat indices, weights), count)`. Entries past the number kept
   (padding up to the static `size`) get weight 0, so they add nothing.
-  `size == m.size` takes every entry, kept or not, with no search.
+  `size == m.size` takes every entry, kept or not, with no search. `value`,
+  if given, is the one value every kept entry of `m` has (`_kept_value`),
+  and is not gathered.
   """
   flat = m.reshape(-1)
   if size == flat.size:
     return (jnp.arange(size), flat), size
   idx, count = _true_entries(flat != 0, size, start)
-  return (idx, flat[idx] * (start + jnp.arange(size) < count)), count
+  kept = flat[idx] if value is None else value
+  return (idx, kept * (start + jnp.arange(size) < count)), count
+
+
+def _kept_value(recipe: Optional[Sequence[Any]], dtype) -> Optional[jax.Array]:
+  """The multiplier of every kept entry of a leaf with a recipe, or `None`.
+
+  A recipe's self-masks are 1 on kept entries, so every kept entry has the
+  product of its scalars: `_multiplier` of a scalar 1, to the bit.
+  """
+  return (None if recipe is None else
+          _multiplier(jnp.ones((), dtype), recipe))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1008,9 +1022,11 @@ def empirical_ntk_fn(
 
     def overflow(leaf, m, cap, count, sign, total):
       """Adds `sign` times the `count - cap` entries past the first `cap`."""
+      value = _kept_value(uses[leaf].recipe, m.dtype)
+
       def add(i, total):
         return total + sign * contribution(
-            leaf, _kept_entries(m, cap, cap * (i + 1))[0])
+            leaf, _kept_entries(m, cap, cap * (i + 1), value)[0])
 
       return lax.fori_loop(0, -(-count // cap) - 1, add, total)
 
@@ -1033,19 +1049,18 @@ def empirical_ntk_fn(
         continue
       # Where most weights are kept and every kept one has the multiplier
       # `mu` of its recipe, the dropped entries are the fewer to gather.
-      mu = None
-      if dense_pairs and use.recipe is not None and use.keep_prob is not None:
+      mu, value = None, _kept_value(use.recipe, m.dtype)
+      if dense_pairs and value is not None and use.keep_prob is not None:
         cap_dropped = capacity(m.size, 1. - use.keep_prob)
         if cap_dropped < cap:
-          mu = _multiplier(jnp.ones((), m.dtype), use.recipe)
-          cap = cap_dropped
+          mu, cap = value, cap_dropped
       if dense_pairs and _prefer_pairs(r1, r2, m.size, cap, out_size):
         ntk += _pairs_contribution(r1, r2, m, move_examples, contract)
         continue
       if mu is not None:
         ntk += _kronecker_contribution(r1, r2, mu, move_examples, contract)
         m = _dropped_multiplier(m, mu)
-      kept, count = _kept_entries(m, cap)
+      kept, count = _kept_entries(m, cap, value=value)
       ntk += _sign(mu) * contribution(leaf, kept)
       if cap < m.size:
         # A dense layer's multiplier is rebuilt from the leaf inside the
