@@ -47,6 +47,17 @@ def _nt(apply_fn, x1, x2, params, **kwargs):
       x1, x2, params)
 
 
+def _small_network(arch: str, x2: bool, out_dim: int):
+  """A width-8 `arch` at sparsity 0.7: `apply_fn, x1, x2 or None, params`."""
+  build = models.mlp if arch == 'mlp' else models.cnn
+  init_fn, apply_fn, _ = build(8, sparsity=0.7, out_dim=out_dim)
+  x1 = random.normal(random.PRNGKey(0), _SHAPES[arch])
+  x2 = (random.normal(random.PRNGKey(1), (2,) + _SHAPES[arch][1:]) if x2
+        else None)
+  _, params = init_fn(random.PRNGKey(2), x1.shape)
+  return apply_fn, x1, x2, params
+
+
 def _assert_close(got, want):
   # float32 sums of different orders: a few ulp of the largest entry.
   np.testing.assert_allclose(got, want, rtol=2e-5,
@@ -160,12 +171,7 @@ class ExactnessTest(parameterized.TestCase):
     # A few values per step, so that a leaf's kept entries take many steps,
     # the last one padded; with `gradient_elements=0` a convolution gathers
     # its patches instead of forming the per-example gradient.
-    build = models.mlp if arch == 'mlp' else models.cnn
-    init_fn, apply_fn, _ = build(8, sparsity=0.7, out_dim=2)
-    x1 = random.normal(random.PRNGKey(0), _SHAPES[arch])
-    x2 = (random.normal(random.PRNGKey(1), (2,) + _SHAPES[arch][1:]) if x2
-          else None)
-    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    apply_fn, x1, x2, params = _small_network(arch, x2, out_dim=2)
     with mock.patch.object(empirical, '_STEP_ELEMENTS', 37), \
          mock.patch.object(empirical, '_CHUNK_ELEMENTS', gradient_elements), \
          mock.patch.object(empirical, '_prefer_pairs', lambda *_: False):
@@ -178,12 +184,7 @@ class ExactnessTest(parameterized.TestCase):
   def test_outputs_with_no_axis_but_the_examples(self, arch, x2, vmap_axes):
     # `f(params, x)` of shape `(N,)`: per example a scalar, so a gradient
     # per example has no output axis between its weight axes.
-    build = models.mlp if arch == 'mlp' else models.cnn
-    init_fn, apply_fn, _ = build(8, sparsity=0.7, out_dim=1)
-    x1 = random.normal(random.PRNGKey(0), _SHAPES[arch])
-    x2 = (random.normal(random.PRNGKey(1), (2,) + _SHAPES[arch][1:]) if x2
-          else None)
-    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    apply_fn, x1, x2, params = _small_network(arch, x2, out_dim=1)
 
     def scalar_fn(params, x):
       return apply_fn(params, x)[:, 0]
