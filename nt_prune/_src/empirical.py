@@ -726,9 +726,9 @@ def _dropped_multiplier(m: jax.Array, mu: jax.Array) -> jax.Array:
   return jnp.where(m == 0, mu, jnp.zeros((), m.dtype))
 
 
-def _sign(mu: Optional[jax.Array]) -> float:
-  """The sign of the entries' sum: -1 for dropped entries (`mu` given)."""
-  return 1. if mu is None else -1.
+def _sign(dropped: bool) -> float:
+  """The sign of the entries' sum: -1 for dropped entries."""
+  return -1. if dropped else 1.
 
 
 def _prefer_pairs(r1: _Rows, r2: _Rows, size: int, cap: int,
@@ -1020,10 +1020,8 @@ def empirical_ntk_fn(
       out = jax.eval_shape(add, 0, 0.)
       return lax.fori_loop(0, n_steps, add, jnp.zeros(out.shape, out.dtype))
 
-    def overflow(leaf, m, cap, count, sign, total):
+    def overflow(leaf, m, cap, count, value, sign, total):
       """Adds `sign` times the `count - cap` entries past the first `cap`."""
-      value = _kept_value(uses[leaf].recipe, m.dtype)
-
       def add(i, total):
         return total + sign * contribution(
             leaf, _kept_entries(m, cap, cap * (i + 1), value)[0])
@@ -1048,26 +1046,28 @@ def empirical_ntk_fn(
                                        move_examples, contract)
         continue
       # Where most weights are kept and every kept one has the multiplier
-      # `mu` of its recipe, the dropped entries are the fewer to gather.
-      mu, value = None, _kept_value(use.recipe, m.dtype)
+      # `mu` of its recipe (`value`), the dropped entries are the fewer to
+      # gather.
+      dropped, value = False, _kept_value(use.recipe, m.dtype)
       if dense_pairs and value is not None and use.keep_prob is not None:
         cap_dropped = capacity(m.size, 1. - use.keep_prob)
         if cap_dropped < cap:
-          mu, cap = value, cap_dropped
+          dropped, cap = True, cap_dropped
       if dense_pairs and _prefer_pairs(r1, r2, m.size, cap, out_size):
         ntk += _pairs_contribution(r1, r2, m, move_examples, contract)
         continue
-      if mu is not None:
-        ntk += _kronecker_contribution(r1, r2, mu, move_examples, contract)
-        m = _dropped_multiplier(m, mu)
+      if dropped:
+        ntk += _kronecker_contribution(r1, r2, value, move_examples, contract)
+        m = _dropped_multiplier(m, value)
       kept, count = _kept_entries(m, cap, value=value)
-      ntk += _sign(mu) * contribution(leaf, kept)
+      ntk += _sign(dropped) * contribution(leaf, kept)
       if cap < m.size:
         # A dense layer's multiplier is rebuilt from the leaf inside the
         # conditional where it can be: as an operand, it would be formed in
         # memory on every call (a pass the size of the weight).
         rebuild = use.recipe is not None and use.out_order is None
-        guarded.append((leaf, None if rebuild else m, cap, count, mu))
+        guarded.append((leaf, None if rebuild else m, cap, count, value,
+                        dropped))
         overflows.append(count > cap)
     if guarded:
       # Never drop a kept weight: a mask that keeps (or, on the dropped
@@ -1076,12 +1076,12 @@ def empirical_ntk_fn(
       # since a conditional's operands cost time even when its branch is
       # not taken.
       def rest(total):
-        for leaf, m, cap, count, mu in guarded:
+        for leaf, m, cap, count, value, dropped in guarded:
           if m is None:
             m = _multiplier(leaves[leaf], uses[leaf].recipe)
-            if mu is not None:
-              m = _dropped_multiplier(m, mu)
-          total = overflow(leaf, m, cap, count, _sign(mu), total)
+            if dropped:
+              m = _dropped_multiplier(m, value)
+          total = overflow(leaf, m, cap, count, value, _sign(dropped), total)
         return total
 
       ntk = lax.cond(jnp.any(jnp.stack(overflows)), rest, lambda t: t, ntk)
