@@ -20,11 +20,13 @@ it is the reference here; `nt_empirical_ntk_test.reference_ntk` (a
 independent one.
 """
 
+import math
 from unittest import mock
 
 from absl.testing import absltest
 from absl.testing import parameterized
 import jax
+from jax import lax
 from jax import numpy as jnp
 from jax import random
 import neural_tangents as nt
@@ -195,6 +197,49 @@ class ExactnessTest(parameterized.TestCase):
     self.assertEqual(got.shape, (x1.shape[0], (x1 if x2 is None else
                                                x2).shape[0]))
     _assert_close(got, want)
+
+  @parameterized.product(
+      weight=[
+          # (x's shape per example, the weight's, the product's dimension
+          # numbers with the weight as `operand`): two contracted axes, two
+          # free axes, and the weight on the left (both again).
+          ((3, 4), (3, 4, 5), 1, (((1, 2), (0, 1)), ((), ()))),
+          ((4,), (4, 3, 5), 1, (((1,), (0,)), ((), ()))),
+          ((3, 4), (5, 3, 4), 0, (((1, 2), (1, 2)), ((), ()))),
+          ((6,), (4, 5, 6), 0, (((2,), (1,)), ((), ())))],
+      dense_path=['kept', 'pairs'], vmap_axes=[None, 0])
+  def test_weights_with_several_contracted_or_free_axes(self, weight,
+                                                        dense_path,
+                                                        vmap_axes):
+    # A kept entry's flat index splits into its row (contracted axes) and
+    # column (free axes) as a flat index over each group of axes.
+    x_shape, w_shape, operand, dimension_numbers = weight
+
+    def apply_fn(params, x):
+      w, v = params
+      with jax.named_scope(f'{empirical.KEEP_SCOPE}0.3'):
+        w = w * (w != 0)
+      y = lax.dot_general(*((w, x) if operand == 0 else (x, w)),
+                          dimension_numbers)
+      if operand == 0:  # The examples' axis comes last.
+        y = jnp.moveaxis(y, -1, 0)
+      return jax.nn.relu(y).reshape(x.shape[0], -1) @ v
+
+    w = jnp.where(random.bernoulli(random.PRNGKey(3), 0.3, w_shape),
+                  random.normal(random.PRNGKey(2), w_shape), 0.)
+    n_out = math.prod(w_shape) // math.prod(x_shape)
+    params = [w, random.normal(random.PRNGKey(4), (n_out, 2))]
+    x1 = random.normal(random.PRNGKey(0), (4,) + x_shape)
+    x2 = random.normal(random.PRNGKey(1), (3,) + x_shape)
+    closed = jax.make_jaxpr(apply_fn)(params, x1)
+    use = empirical._analyse(closed.jaxpr, 2)[0]
+    self.assertEqual(use.operand, operand)
+    self.assertLess(empirical.capacity(w.size, use.keep_prob), w.size)
+    with mock.patch.object(empirical, '_prefer_pairs',
+                           lambda *_: dense_path == 'pairs'):
+      got = jax.jit(nt_prune.empirical_ntk_fn(
+          apply_fn, trace_axes=(), vmap_axes=vmap_axes))(x1, x2, params)
+    _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
 
   def test_inputs_of_different_dtypes(self):
     # x1 and x2 that do not concatenate without promotion take a pass each.

