@@ -201,19 +201,20 @@ class ExactnessTest(parameterized.TestCase):
   @parameterized.product(
       weight=[
           # (x's shape per example, the weight's, the product's dimension
-          # numbers with the weight as `operand`): two contracted axes, two
-          # free axes, and the weight on the left (both again).
+          # numbers with the weight as `operand`): the weight on the right
+          # with two contracted axes, then with two free axes; the same on
+          # the left.
           ((3, 4), (3, 4, 5), 1, (((1, 2), (0, 1)), ((), ()))),
           ((4,), (4, 3, 5), 1, (((1,), (0,)), ((), ()))),
           ((3, 4), (5, 3, 4), 0, (((1, 2), (1, 2)), ((), ()))),
           ((6,), (4, 5, 6), 0, (((2,), (1,)), ((), ())))],
-      dense_path=['kept', 'pairs'], vmap_axes=[None, 0])
-  def test_weights_with_several_contracted_or_free_axes(self, weight,
-                                                        dense_path,
-                                                        vmap_axes):
+      # The pairs path needs independent examples (`vmap_axes`).
+      path=[(None, 'kept'), (0, 'kept'), (0, 'pairs')])
+  def test_weights_with_several_contracted_or_free_axes(self, weight, path):
     # A kept entry's flat index splits into its row (contracted axes) and
     # column (free axes) as a flat index over each group of axes.
     x_shape, w_shape, operand, dimension_numbers = weight
+    vmap_axes, dense_path = path
 
     def apply_fn(params, x):
       w, v = params
