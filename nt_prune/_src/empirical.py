@@ -1056,9 +1056,8 @@ def empirical_ntk_fn(
         ntk += _kronecker_contribution(r1, r2, m.reshape(-1)[0],
                                        move_examples, contract)
         continue
-      # Where most weights are kept and every kept one has the multiplier
-      # `mu` of its recipe (`value`), the dropped entries are the fewer to
-      # gather.
+      # Where most weights are kept and every kept one has its recipe's one
+      # multiplier (`value`), the dropped entries are the fewer to gather.
       dropped, value = False, _kept_value(use.recipe, m.dtype)
       if dense_pairs and value is not None and use.keep_prob is not None:
         cap_dropped = capacity(m.size, 1. - use.keep_prob)
