@@ -203,21 +203,27 @@ class ExactnessTest(parameterized.TestCase):
           # (x's shape per example, the weight's, the product's dimension
           # numbers with the weight as `operand`): the weight on the right
           # with two contracted axes, then with two free axes; the same on
-          # the left.
+          # the left; then two contracted axes paired out of order, on
+          # either side.
           ((3, 4), (3, 4, 5), 1, (((1, 2), (0, 1)), ((), ()))),
           ((4,), (4, 3, 5), 1, (((1,), (0,)), ((), ()))),
           ((3, 4), (5, 3, 4), 0, (((1, 2), (1, 2)), ((), ()))),
-          ((6,), (4, 5, 6), 0, (((2,), (1,)), ((), ())))],
+          ((6,), (4, 5, 6), 0, (((2,), (1,)), ((), ()))),
+          ((3, 4), (4, 3, 5), 1, (((1, 2), (1, 0)), ((), ()))),
+          ((3, 4), (5, 4, 3), 0, (((2, 1), (1, 2)), ((), ())))],
       # The pairs path needs independent examples (`vmap_axes`).
       path=[(None, 'kept'), (0, 'kept'), (0, 'pairs')])
   def test_weights_with_several_contracted_or_free_axes(self, weight, path):
     # A kept entry's flat index splits into its row (contracted axes) and
-    # column (free axes) as a flat index over each group of axes.
+    # column (free axes) as a flat index over each group of axes. A layer
+    # `a` before the weight takes the cotangent through it
+    # (`_weight_first_dot`).
     x_shape, w_shape, operand, dimension_numbers = weight
     vmap_axes, dense_path = path
 
     def apply_fn(params, x):
-      w, v = params
+      a, w, v = params
+      x = jnp.tanh(x.reshape(x.shape[0], -1) @ a).reshape(x.shape)
       with jax.named_scope(f'{empirical.KEEP_SCOPE}0.3'):
         w = w * (w != 0)
       y = lax.dot_general(*((w, x) if operand == 0 else (x, w)),
@@ -228,12 +234,13 @@ class ExactnessTest(parameterized.TestCase):
 
     w = jnp.where(random.bernoulli(random.PRNGKey(3), 0.3, w_shape),
                   random.normal(random.PRNGKey(2), w_shape), 0.)
-    n_out = math.prod(w_shape) // math.prod(x_shape)
-    params = [w, random.normal(random.PRNGKey(4), (n_out, 2))]
+    n_in, n_out = math.prod(x_shape), math.prod(w_shape) // math.prod(x_shape)
+    params = [random.normal(random.PRNGKey(5), (n_in, n_in)) / n_in**0.5, w,
+              random.normal(random.PRNGKey(4), (n_out, 2))]
     x1 = random.normal(random.PRNGKey(0), (4,) + x_shape)
     x2 = random.normal(random.PRNGKey(1), (3,) + x_shape)
     closed = jax.make_jaxpr(apply_fn)(params, x1)
-    use = empirical._analyse(closed.jaxpr, 2)[0]
+    use = empirical._analyse(closed.jaxpr, 3)[1]
     self.assertEqual(use.operand, operand)
     self.assertLess(empirical.capacity(w.size, use.keep_prob), w.size)
     with mock.patch.object(empirical, '_prefer_pairs',

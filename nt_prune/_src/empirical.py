@@ -379,6 +379,57 @@ def _read(env, var):
   return var.val if isinstance(var, jax.core.Literal) else env[var]
 
 
+def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
+                      params: dict[str, Any]) -> jax.Array:
+  r"""A leaf's `dot_general`, whose other operand's cotangent puts it first.
+
+  The same product as `lax.dot_general_p.bind(*invals, **params)`, with
+  the leaf as operand `operand`. Its backward pass, the other operand's
+  cotangent :math:`\bar x = \bar y \cdot W^T`, is formed as
+  `dot_general(W, ct)` and transposed, where jax's transpose rule forms
+  `dot_general(ct, W)`, contracting the weight's free axes on the right: for
+  a dense layer's `(C, F)` weight, its minor axis. For that, the CPU runtime
+  of jax 0.5.3 first copies the weight transposed, slowly: a
+  `(48, 2048) x (2048, 2048)^T` product per example (`vmap`) took 11.6 ms,
+  and 1.7 ms with the weight first (1.8 against 1.4 ms on jax 0.4.25).
+
+  No cotangent is formed for the leaf: the passes never differentiate with
+  respect to a leaf they record (`_pass`), only with respect to the deltas
+  and the other leaves.
+  """
+  (lc, rc), (lb, rb) = params['dimension_numbers']
+  if lb or rb:
+    return lax.dot_general_p.bind(*invals, **params)
+  w_contract, x_contract = (lc, rc) if operand == 0 else (rc, lc)
+  x_dtype = invals[1 - operand].dtype
+
+  @jax.custom_vjp
+  def product(x, w):
+    return lax.dot_general_p.bind(*((w, x) if operand == 0 else (x, w)),
+                                  **params)
+
+  def forward(x, w):
+    return product(x, w), w
+
+  def backward(w, ct):
+    # The product's axes: the lhs's free axes, then the rhs's.
+    w_free = [a for a in range(w.ndim) if a not in w_contract]
+    n_x_free = ct.ndim - len(w_free)
+    ct_w_free = (range(len(w_free)) if operand == 0 else
+                 range(n_x_free, ct.ndim))
+    # (w's contracted axes, in order, then x's free axes, in order).
+    t = lax.dot_general(w, ct, ((tuple(w_free), tuple(ct_w_free)), ((), ())),
+                        precision=params.get('precision'))
+    x_free = [a for a in range(len(x_contract) + n_x_free)
+              if a not in x_contract]
+    axes_of_t = [x_contract[w_contract.index(a)] for a in sorted(w_contract)]
+    x_bar = jnp.transpose(t, np.argsort(axes_of_t + x_free))
+    return x_bar.astype(x_dtype), None
+
+  product.defvjp(forward, backward)
+  return product(invals[1 - operand], invals[operand])
+
+
 def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
               deltas: dict[int, jax.Array]):
   """Evaluates `closed` on `args`, adding `deltas[leaf]` to each use's output.
@@ -413,7 +464,10 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
       # The same product from the leaf itself, scaled after (it is
       # bilinear): the masked, scaled copy of the weight is never formed.
       invals[uses[leaf].operand] = env[jaxpr.invars[leaf]]
-    outvals = eqn.primitive.bind(*subfuns, *invals, **params)
+    if leaf is not None and uses[leaf].out_order is None:
+      outvals = _weight_first_dot(invals, uses[leaf].operand, params)
+    else:
+      outvals = eqn.primitive.bind(*subfuns, *invals, **params)
     for step in recipe or ():
       if step is not _SELF_MASK:
         outvals = (outvals * step).astype(outvals.dtype)
