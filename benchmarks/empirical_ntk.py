@@ -37,6 +37,7 @@ times faster nt_prune is). NT's implementation 3 needs jax 0.4.25
 NT's error.
 
   python benchmarks/empirical_ntk.py [--quick] [--out results.csv]
+      [--batches 16x32,128x128]
 """
 
 import csv
@@ -58,6 +59,9 @@ _QUICK = flags.DEFINE_bool('quick', False, 'One small case per network.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed runs per case, at least.')
 _OUT = flags.DEFINE_string('out', 'benchmarks/empirical_ntk.csv',
                            'Where to write the CSV.')
+_BATCHES = flags.DEFINE_list(
+    'batches', ['16x32', '128x128'],
+    'The MLP\'s batches `n1xn2` to time (the CNN is always timed).')
 
 _WARM_UP_CALLS = 10
 _WARM_UP_SECONDS = 1.
@@ -129,12 +133,24 @@ def _time(ntk_fn, x1, x2, params):
 def _cases():
   if _QUICK.value:
     return [('mlp', 256, 0.9, 16, 32), ('cnn', 16, 0.9, 4, 8)]
-  cases = [('mlp', width, sparsity, 16, 32) for width in (512, 1024, 2048)
-           for sparsity in (0.1, 0.5, 0.9, 0.99)]
-  cases += [('cnn', 64, 0.9, 8, 16)]
-  cases += [('mlp', width, sparsity, 128, 128) for width in (512, 1024, 2048)
-            for sparsity in (0.1, 0.5, 0.9, 0.99)]
+  cases = []
+  for batch in _BATCHES.value:
+    n1, n2 = _batch(batch)
+    cases += [('mlp', width, sparsity, n1, n2) for width in (512, 1024, 2048)
+              for sparsity in (0.1, 0.5, 0.9, 0.99)]
+    if batch == _BATCHES.value[0]:
+      cases += [('cnn', 64, 0.9, 8, 16)]
   return cases
+
+
+def _batch(batch: str) -> tuple[int, int]:
+  """`'16x32'` as `(16, 32)`; refuses anything else with the flag named."""
+  n = batch.split('x')
+  if len(n) != 2 or not all(v.isdigit() and int(v) > 0 for v in n):
+    raise app.UsageError(
+        f'--batches: {batch!r} is not a batch; allowed: n1xn2 with positive '
+        'integers, such as 16x32')
+  return int(n[0]), int(n[1])
 
 
 def markdown(rows) -> str:
