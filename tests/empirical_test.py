@@ -249,6 +249,44 @@ class ExactnessTest(parameterized.TestCase):
           apply_fn, trace_axes=(), vmap_axes=vmap_axes))(x1, x2, params)
     _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
 
+  @parameterized.parameters(None, 0)
+  def test_gradients_of_the_kernel_are_nt(self, vmap_axes):
+    # Reverse mode through the kernel, with respect to the parameters and
+    # the inputs, gives NT's derivatives: a recorded leaf's cotangent is
+    # formed when asked (`_weight_first_dot`), and is zero at pruned weights
+    # (`_read_as_masked`), as through `W * (W != 0)`. At width 8 every
+    # capacity is its leaf's size: no guard (see `empirical_ntk_fn`).
+    init_fn, apply_fn, _ = stax.serial(
+        stax.Dense(8), stax.Relu(), nt_prune.PrunedDense(8, sparsity=0.5),
+        stax.Relu(), stax.Dense(2))
+    x1 = random.normal(random.PRNGKey(0), (3, 4))
+    x2 = random.normal(random.PRNGKey(1), (2, 4))
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    self.assertTrue(any(bool(jnp.any(leaf == 0))
+                        for leaf in jax.tree_util.tree_leaves(params)))
+
+    def gradients(ntk_fn):
+      return jax.grad(lambda p, x: jnp.sum(jnp.sin(ntk_fn(x, x2, p))),
+                      argnums=(0, 1))(params, x1)
+
+    got = gradients(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=vmap_axes))
+    want = gradients(nt.empirical_ntk_fn(apply_fn, vmap_axes=vmap_axes,
+                                         implementation=_NT1))
+    for g, w in zip(jax.tree_util.tree_leaves(got),
+                    jax.tree_util.tree_leaves(want)):
+      _assert_close(g, w)
+
+  def test_forward_mode_is_refused(self):
+    # The backward pass's rule for a weight's product is a `custom_vjp`,
+    # which jax refuses to differentiate in forward mode: an error, never a
+    # wrong tangent.
+    init_fn, apply_fn, _ = models.mlp(8, sparsity=0.5)
+    x = random.normal(random.PRNGKey(0), (3, 7))
+    _, params = init_fn(random.PRNGKey(1), x.shape)
+    ntk_fn = nt_prune.empirical_ntk_fn(apply_fn)
+    with self.assertRaisesRegex(TypeError, 'forward-mode'):
+      jax.jvp(lambda p: ntk_fn(x, None, p), (params,), (params,))
+
   def test_inputs_of_different_dtypes(self):
     # x1 and x2 that do not concatenate without promotion take a pass each.
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7)

@@ -129,6 +129,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import jax
 from jax import lax
 from jax import numpy as jnp
+from jax.custom_derivatives import SymbolicZero
 import numpy as np
 
 from nt_prune._src import validation
@@ -387,6 +388,29 @@ def _read(env, var):
   return var.val if isinstance(var, jax.core.Literal) else env[var]
 
 
+@jax.custom_jvp
+def _self_masked(w: jax.Array) -> jax.Array:
+  """`w`, whose derivative is that of `w * (w != 0)`: zero where `w` is."""
+  return w
+
+
+@_self_masked.defjvp
+def _self_masked_jvp(primals, tangents):
+  (w,), (t,) = primals, tangents
+  return w, t * (w != 0).astype(t.dtype)
+
+
+def _read_as_masked(w: jax.Array, self_masked: bool) -> jax.Array:
+  """A leaf read in place of its masked copy: `w * (w != 0)` is `w`.
+
+  The value is the leaf's, and no operation runs on it; with a self-mask its
+  derivative is the masked copy's, so that the kernel's gradient with
+  respect to the parameters is zero at pruned weights, as NT's through
+  `W * (W != 0)`.
+  """
+  return _self_masked(w) if self_masked else w
+
+
 def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
                       params: dict[str, Any]) -> jax.Array:
   r"""A leaf's `dot_general`, whose other operand's cotangent puts it first.
@@ -401,9 +425,11 @@ def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
   `(48, 2048) x (2048, 2048)^T` product per example (`vmap`) took 11.6 ms,
   and 1.7 ms with the weight first (1.8 against 1.4 ms on jax 0.4.25).
 
-  No cotangent is formed for the leaf: the passes never differentiate with
-  respect to a leaf they record (`_pass`), only with respect to the deltas
-  and the other leaves.
+  The passes differentiate with respect to the deltas and the other leaves
+  only, so the leaf's own cotangent (jax's) is formed only where a caller
+  differentiates the kernel with respect to the parameters, in reverse
+  mode. A `custom_vjp` has no forward mode: `jax.jvp` of the kernel raises
+  jax's error.
   """
   (lc, rc), (lb, rb) = params['dimension_numbers']
   if lb or rb:
@@ -411,30 +437,47 @@ def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
   w_contract, x_contract = (lc, rc) if operand == 0 else (rc, lc)
   x_dtype = invals[1 - operand].dtype
 
-  @jax.custom_vjp
-  def product(x, w):
+  def plain(x, w):
     return lax.dot_general_p.bind(*((w, x) if operand == 0 else (x, w)),
                                   **params)
 
+  product = jax.custom_vjp(plain)
+
   def forward(x, w):
-    return product(x, w), w
+    # Primals with whether they are differentiated (`symbolic_zeros`).
+    residuals = {'w': w.value}
+    if x.perturbed:
+      residuals['x_perturbed'] = ()
+    if w.perturbed:
+      residuals['x'] = x.value
+    return plain(x.value, w.value), residuals
 
-  def backward(w, ct):
-    # The product's axes: the lhs's free axes, then the rhs's.
-    w_free = [a for a in range(w.ndim) if a not in w_contract]
-    n_x_free = ct.ndim - len(w_free)
-    ct_w_free = (range(len(w_free)) if operand == 0 else
-                 range(n_x_free, ct.ndim))
-    # (w's contracted axes, in order, then x's free axes, in order).
-    t = lax.dot_general(w, ct, ((tuple(w_free), tuple(ct_w_free)), ((), ())),
-                        precision=params.get('precision'))
-    x_free = [a for a in range(len(x_contract) + n_x_free)
-              if a not in x_contract]
-    axes_of_t = [x_contract[w_contract.index(a)] for a in sorted(w_contract)]
-    x_bar = jnp.transpose(t, np.argsort(axes_of_t + x_free))
-    return x_bar.astype(x_dtype), None
+  def backward(residuals, ct):
+    w = residuals['w']
+    if isinstance(ct, SymbolicZero):
+      return None, None
+    x_bar = w_bar = None
+    if 'x_perturbed' in residuals:
+      # The product's axes: the lhs's free axes, then the rhs's.
+      w_free = [a for a in range(w.ndim) if a not in w_contract]
+      n_x_free = ct.ndim - len(w_free)
+      ct_w_free = (range(len(w_free)) if operand == 0 else
+                   range(n_x_free, ct.ndim))
+      # (w's contracted axes, in order, then x's free axes, in order).
+      t = lax.dot_general(w, ct, ((tuple(w_free), tuple(ct_w_free)),
+                                  ((), ())),
+                          precision=params.get('precision'))
+      x_free = [a for a in range(len(x_contract) + n_x_free)
+                if a not in x_contract]
+      axes_of_t = [x_contract[w_contract.index(a)]
+                   for a in sorted(w_contract)]
+      x_bar = jnp.transpose(t, np.argsort(axes_of_t + x_free)).astype(
+          x_dtype)
+    if 'x' in residuals:
+      w_bar, = jax.vjp(lambda w: plain(residuals['x'], w), w)[1](ct)
+    return x_bar, w_bar
 
-  product.defvjp(forward, backward)
+  product.defvjp(forward, backward, symbolic_zeros=True)
   return product(invals[1 - operand], invals[operand])
 
 
@@ -471,7 +514,8 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     if recipe:
       # The same product from the leaf itself, scaled after (it is
       # bilinear): the masked, scaled copy of the weight is never formed.
-      invals[uses[leaf].operand] = env[jaxpr.invars[leaf]]
+      invals[uses[leaf].operand] = _read_as_masked(
+          env[jaxpr.invars[leaf]], _SELF_MASK in recipe)
     if leaf is not None and uses[leaf].out_order is None:
       outvals = _weight_first_dot(invals, uses[leaf].operand, params)
     else:
@@ -972,6 +1016,14 @@ def empirical_ntk_fn(
   that is not one array, `vmap_axes` is not `None` or an integer, or
   `**kwargs` are passed to `f`, NT's implementation 1 (Jacobian contraction)
   computes the kernel instead, exactly.
+
+  Differentiating the kernel: reverse mode (`jax.grad`, `jax.vjp`), with
+  respect to the parameters or the inputs, gives NT's derivatives (zero at
+  pruned weights, as through `W * (W != 0)`), except where a leaf's kept
+  weights are searched under a capacity below its size: jax refuses reverse
+  mode through the guard's loop, whose trip count is dynamic. Forward mode
+  (`jax.jvp`, `jax.jacfwd`) is refused by jax (`_weight_first_dot` is a
+  `custom_vjp`).
 
   Args:
     f: `apply_fn(params, x, **kwargs)`.
