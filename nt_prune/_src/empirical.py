@@ -444,10 +444,13 @@ def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
   product = jax.custom_vjp(plain)
 
   def forward(x, w):
-    # Primals with whether they are differentiated (`symbolic_zeros`).
+    # `x` and `w` come with whether they are differentiated
+    # (`symbolic_zeros`); the residuals' keys, which are static, tell
+    # `backward` which cotangents to form: `x_bar` for `x`, and `x` (the
+    # value `w`'s cotangent needs) for `w`.
     residuals = {'w': w.value}
     if x.perturbed:
-      residuals['x_perturbed'] = ()
+      residuals['x_bar'] = ()
     if w.perturbed:
       residuals['x'] = x.value
     return plain(x.value, w.value), residuals
@@ -457,7 +460,7 @@ def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
     if isinstance(ct, SymbolicZero):
       return None, None
     x_bar = w_bar = None
-    if 'x_perturbed' in residuals:
+    if 'x_bar' in residuals:
       # The product's axes: the lhs's free axes, then the rhs's.
       w_free = [a for a in range(w.ndim) if a not in w_contract]
       n_x_free = ct.ndim - len(w_free)
