@@ -254,7 +254,7 @@ class ExactnessTest(parameterized.TestCase):
     # Reverse mode through the kernel, with respect to the parameters and
     # the inputs, gives NT's derivatives: a recorded leaf's cotangent is
     # formed when asked (`_weight_first_dot`), and is zero at pruned weights
-    # (`_read_as_masked`), as through `W * (W != 0)`. At width 8 every
+    # (`_self_masked`), as through `W * (W != 0)`. At width 8 every
     # capacity is its leaf's size: no guard (see `empirical_ntk_fn`).
     init_fn, apply_fn, _ = stax.serial(
         stax.Dense(8), stax.Relu(), nt_prune.PrunedDense(8, sparsity=0.5),

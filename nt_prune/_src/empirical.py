@@ -390,7 +390,12 @@ def _read(env, var):
 
 @jax.custom_jvp
 def _self_masked(w: jax.Array) -> jax.Array:
-  """`w`, whose derivative is that of `w * (w != 0)`: zero where `w` is."""
+  """`w`, whose derivative is that of `w * (w != 0)`: zero where `w` is.
+
+  A leaf read in place of its self-masked copy (`w * (w != 0)` is `w`):
+  no operation runs on it, and the kernel's gradient with respect to the
+  parameters is zero at pruned weights, as NT's through `W * (W != 0)`.
+  """
   return w
 
 
@@ -398,17 +403,6 @@ def _self_masked(w: jax.Array) -> jax.Array:
 def _self_masked_jvp(primals, tangents):
   (w,), (t,) = primals, tangents
   return w, t * (w != 0).astype(t.dtype)
-
-
-def _read_as_masked(w: jax.Array, self_masked: bool) -> jax.Array:
-  """A leaf read in place of its masked copy: `w * (w != 0)` is `w`.
-
-  The value is the leaf's, and no operation runs on it; with a self-mask its
-  derivative is the masked copy's, so that the kernel's gradient with
-  respect to the parameters is zero at pruned weights, as NT's through
-  `W * (W != 0)`.
-  """
-  return _self_masked(w) if self_masked else w
 
 
 def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
@@ -431,9 +425,7 @@ def _weight_first_dot(invals: Sequence[jax.Array], operand: int,
   mode. A `custom_vjp` has no forward mode: `jax.jvp` of the kernel raises
   jax's error.
   """
-  (lc, rc), (lb, rb) = params['dimension_numbers']
-  if lb or rb:
-    return lax.dot_general_p.bind(*invals, **params)
+  (lc, rc), _ = params['dimension_numbers']  # No batch axes (`_use`).
   w_contract, x_contract = (lc, rc) if operand == 0 else (rc, lc)
   x_dtype = invals[1 - operand].dtype
 
@@ -517,8 +509,9 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     if recipe:
       # The same product from the leaf itself, scaled after (it is
       # bilinear): the masked, scaled copy of the weight is never formed.
-      invals[uses[leaf].operand] = _read_as_masked(
-          env[jaxpr.invars[leaf]], _SELF_MASK in recipe)
+      value = env[jaxpr.invars[leaf]]
+      invals[uses[leaf].operand] = (_self_masked(value)
+                                    if _SELF_MASK in recipe else value)
     if leaf is not None and uses[leaf].out_order is None:
       outvals = _weight_first_dot(invals, uses[leaf].operand, params)
     else:
