@@ -104,9 +104,9 @@ The backward pass through a recorded weight's product forms the other
 operand's cotangent with the weight as the left operand
 (`_weight_first_dot`): jax's own transpose rule puts it on the right,
 contracted over a dense weight's minor axis, which the CPU runtime of jax
-0.5.3 runs by first copying the weight transposed (width 2048, sparsity
-0.99, 16 x 32 examples: 43 ms down to 18.7 ms on jax 0.5.3, and 15.1 ms
-down to 14.0 ms on jax 0.4.25).
+0.5.3 runs by first copying the weight transposed (the benchmark's width
+2048, sparsity 0.99, 16 x 32 examples: 39.4 ms down to 20.5 ms on jax 0.5.3;
+16.1 ms down to 14.4 ms on jax 0.4.25, from one full run to the next).
 
 A convolution's column sums over positions :math:`r`, so where it fits in
 `_CHUNK_ELEMENTS` its whole per-example gradient
