@@ -14,27 +14,34 @@
 
 """Randomly pruned layers for neural-tangents with exact infinite-width kernels.
 
-neural-tangents 0.6.5 (its last release) imports TensorFlow at import and runs
-with jax 0.4.25 up to 0.5.x on Python 3.10 to 3.13; it fails at import from
-jax 0.6.0 on. The ranges below are those measured to work (README,
-"Compatibility"); CI tests the newest set a plain install resolves to and the
-oldest one (`.ci/run`).
+nt_prune runs neural-tangents (NT) 0.6.5, NT's last release, with the
+upstream patch `nt_prune/_src/neural_tangents-0.6.5.patch` applied to NT's
+source at import, so NT works on every jax from 0.4.25 to 0.12.x, all of its
+empirical NTK implementations included, and without TensorFlow.
 
-Two one-command installs:
+NT is deliberately not in `install_requires`: NT 0.6.5 declares TensorFlow
+(1.9 GB, no Python 3.14 wheels) as a dependency although only its TensorFlow
+interop `nt.experimental` uses it, and pip always installs a requirement's
+declared dependencies. So the install is (README, "Install"):
 
-* `pip install nt-prune`: the newest stack (jax 0.5.x, numpy 2), any Python
-  3.10 to 3.13. NT's empirical NTK implementations 1 and 2 and
-  `nt_prune.empirical_ntk_fn` work; NT's implementation 3 (structured
-  derivatives) does not, since NT 0.6.5's needs jax <= 0.4.25.
-* `pip install 'nt-prune[structured-derivatives]'`: jax 0.4.25 with numpy
-  1.26, Python 3.10 to 3.12 (jaxlib 0.4.25 has no Python 3.13 wheels), where
-  all three NT implementations work.
+    pip install . && pip install --no-deps neural-tangents==0.6.5
+
+and `import nt_prune` names that command if NT is missing. NT's one other
+dependency, frozendict, is ours. For `nt.experimental`, the `tensorflow`
+extra installs NT with its dependencies, TensorFlow among them.
+
+`pip install .` also installs `nt_prune-nt-patch.pth`, which patches NT when
+Python starts, so `import neural_tangents` works before `import nt_prune`;
+an editable install (`pip install -e .`) does not, so import nt_prune first.
 """
 
 import os
 import re
 
 import setuptools
+from setuptools.command import build_py
+
+_PTH = 'nt_prune-nt-patch.pth'
 
 
 def _version() -> str:
@@ -43,30 +50,42 @@ def _version() -> str:
     return re.search(r"^__version__ = '([^']+)'", f.read(), re.M).group(1)
 
 
+class BuildPyWithPth(build_py.build_py):
+  """Puts the startup hook `nt_prune-nt-patch.pth` at site-packages' top."""
+
+  def run(self):
+    super().run()
+    self.copy_file(os.path.join('nt_prune', '_src', _PTH),
+                   os.path.join(self.build_lib, _PTH))
+
+  def get_outputs(self, include_bytecode=True):
+    return (super().get_outputs(include_bytecode) +
+            [os.path.join(self.build_lib, _PTH)])
+
+
 INSTALL_REQUIRES = [
-    # neural-tangents 0.6.5 fails at import from jax 0.6.0 on.
-    'jax>=0.4.25,<0.6',
-    'jaxlib>=0.4.25,<0.6',
+    # Tested from 0.4.25 to 0.12.x; `import nt_prune` refuses a newer jax.
+    'jax>=0.4.25,<0.13',
+    'jaxlib>=0.4.25,<0.13',
     # numpy 2 needs jax >= 0.4.26; `import nt_prune` refuses jax 0.4.25 with
     # numpy 2 with a clear message (`nt_prune/_src/_version_check.py`).
     'numpy>=1.26,<3',
-    'neural-tangents==0.6.5',
-    # Imported by neural-tangents at import time; 2.18 is the first release
-    # that supports numpy 2, 2.20 the first with Python 3.13 wheels.
-    'tensorflow>=2.18,<2.22',
-    'tf2jax>=0.3.6',
-    # nt_prune.flax: flax.linen twins of the pruned layers. flax 0.11 needs
-    # jax >= 0.6; the upper bound on optax guards against the same.
-    'flax>=0.8.4,<0.11',
+    # neural-tangents 0.6.5's dependency other than TensorFlow (see above).
+    'frozendict>=2.3.8',
+    # nt_prune.flax: flax.linen twins of the pruned layers.
+    'flax>=0.8.4,<0.13',
     'optax>=0.2.2,<0.3',
     # The examples and benchmarks are absl apps, as NT's (the README's demo).
     'absl-py>=1.4',
 ]
 
-# The oldest stack, where NT's empirical NTK implementation 3 (structured
-# derivatives) still works: it fails from jax 0.4.26 on, and jax 0.4.25 needs
-# numpy < 2. jaxlib 0.4.25 has wheels for Python 3.9 to 3.12 only.
-STRUCTURED_DERIVATIVES = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
+# The oldest stack: jax 0.4.25 needs numpy < 2; jaxlib 0.4.25 has wheels for
+# Python 3.9 to 3.12 only.
+OLDEST = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
+
+# NT with its declared dependencies, for its TensorFlow interop
+# (`nt.experimental`), where TensorFlow has wheels.
+TENSORFLOW = ['neural-tangents==0.6.5', 'tensorflow>=2.15', 'tf2jax>=0.3.5']
 
 # pytest-xdist: the README's test commands run the suite on two workers.
 TEST = [
@@ -76,7 +95,8 @@ TEST = [
 EXTRAS_REQUIRE = {
     'test': TEST,
     'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7'],
-    'structured-derivatives': STRUCTURED_DERIVATIVES,
+    'oldest': OLDEST,
+    'tensorflow': TENSORFLOW,
 }
 
 setuptools.setup(
@@ -87,9 +107,11 @@ setuptools.setup(
     long_description=open(
         os.path.join(os.path.dirname(__file__), 'README.md')).read(),
     long_description_content_type='text/markdown',
-    license='Apache 2.0',
+    license='Apache-2.0',
     packages=setuptools.find_packages(exclude=('tests', 'examples',
                                                'benchmarks')),
+    package_data={'nt_prune': ['_src/*.patch', f'_src/{_PTH}']},
+    cmdclass={'build_py': BuildPyWithPth},
     python_requires='>=3.10,<3.14',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
@@ -98,7 +120,6 @@ setuptools.setup(
         'Programming Language :: Python :: 3.11',
         'Programming Language :: Python :: 3.12',
         'Programming Language :: Python :: 3.13',
-        'License :: OSI Approved :: Apache Software License',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],
 )

@@ -24,11 +24,16 @@ The flax.linen twins live in `nt_prune.flax`, imported on its own
 
 __version__ = '0.1.0'
 
-# Before anything imports neural-tangents: refuse a jax/numpy combination
-# known to break NT 0.6.5 with one clear message instead of NT's traceback.
+# Before anything imports neural-tangents: refuse a stack known (or not
+# known) to break with one clear message instead of a traceback, then make
+# every import of NT 0.6.5 load its source with the upstream patch applied.
 # pylint: disable=g-import-not-at-top,g-bad-import-order
 from nt_prune._src import _version_check
-_version_check.check_stack(_version_check.installed_versions())
+from nt_prune._src import nt_patch
+_VERSIONS = _version_check.installed_versions()
+_version_check.check_stack(_VERSIONS)
+_version_check.check_nt_module(_VERSIONS)
+nt_patch.install()
 
 # pylint: disable=g-importing-member
 # Layers.

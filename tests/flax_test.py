@@ -30,7 +30,6 @@ import mc_check
 import models
 import nt_prune
 from nt_prune import flax as npf
-import nt_support
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
@@ -82,7 +81,6 @@ class FlaxStaxEquivalenceTest(parameterized.TestCase):
                          rescale=list(nt_prune.RESCALE_MODES),
                          implementation=list(nt.NtkImplementation))
   def test_empirical_ntk_equal(self, arch, rescale, implementation):
-    nt_support.skip_unless_nt_runs(self, implementation)
     build, shape = _ARCHS[arch]
     model = build(16, sparsity=0.75, rescale=rescale,
                   parameterization='standard')

@@ -35,7 +35,6 @@ from nt_prune import flax as npf
 from nt_prune._src import mask_laws
 import empirical_test
 import mask_keeping_test
-import nt_support
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
@@ -164,7 +163,7 @@ class NtToolsTest(parameterized.TestCase):
     _, params = init_fn(random.PRNGKey(1), x.shape)
     want = nt.empirical_ntk_fn(apply_fn, implementation=1)(x, None, params)
     got = [nt.empirical_ntk_fn(apply_fn, implementation=i)(x, None, params)
-           for i in nt_support.implementations_nt_runs()]
+           for i in nt.NtkImplementation]
     got.append(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params))
     for g in got:
       empirical_test._assert_close(g, want)

@@ -30,7 +30,6 @@ import numpy as np
 
 import models
 import nt_prune
-import nt_support
 from nt_prune._src.rule import PruningRule
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
@@ -75,7 +74,6 @@ class EmpiricalNtkTest(parameterized.TestCase):
   def test_implementations_agree_with_reference(self, arch, parameterization,
                                                 rescale, sparsity,
                                                 implementation):
-    nt_support.skip_unless_nt_runs(self, implementation)
     build, shape, _ = _ARCHS[arch]
     width = 16
     init_fn, apply_fn, _ = build(width, sparsity=sparsity, rescale=rescale,
@@ -105,12 +103,11 @@ class EmpiricalNtkTest(parameterized.TestCase):
     # NT's implementation 3 (structured derivatives, its fastest) must not
     # fall back to dense |W| x |W| Jacobians on the re-masking (see
     # masking.py): on 512-wide layers that would need ~256 GB.
-    nt_support.skip_unless_nt_runs(self, nt_support.STRUCTURED_DERIVATIVES)
     init_fn, apply_fn, _ = models.mlp(512, sparsity=0.9, out_dim=1)
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_fn(random.PRNGKey(1), x.shape)
     structured = nt.empirical_ntk_fn(
-        apply_fn, implementation=nt_support.STRUCTURED_DERIVATIVES)(
+        apply_fn, implementation=nt.NtkImplementation.STRUCTURED_DERIVATIVES)(
             x, None, params)
     jac = nt.empirical_ntk_fn(
         apply_fn, implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION)(

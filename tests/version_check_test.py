@@ -14,6 +14,7 @@
 
 """`import nt_prune` refuses the jax/numpy combinations that break NT 0.6.5."""
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -27,27 +28,30 @@ from nt_prune._src import _version_check
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
 
-def _versions(jax, numpy):
-  return {'jax': jax, 'jaxlib': jax, 'numpy': numpy}
+def _versions(jax, numpy, nt='0.6.5'):
+  return {'jax': jax, 'jaxlib': jax, 'numpy': numpy, 'neural-tangents': nt}
 
 
 class CheckStackTest(parameterized.TestCase):
 
   @parameterized.parameters(
-      ('0.4.25', '1.26.4'),  # The oldest stack: NT's implementation 3 works.
+      ('0.4.25', '1.26.4'),  # The oldest stack.
       ('0.4.26', '2.0.0'),  # The first jax that takes numpy 2.
-      ('0.5.3', '2.5.5'),  # The newest stack.
-      ('0.5.3', '1.26.4'),
+      ('0.5.3', '2.5.5'),
+      ('0.6.2', '2.2.6'),  # The newest with Python 3.10 wheels.
+      ('0.12.1', '2.5.5'),  # The newest stack.
+      ('0.12.9', '2.5.5'),
   )
   def test_working_stacks_pass(self, jax, numpy):
     _version_check.check_stack(_versions(jax, numpy))
 
-  @parameterized.parameters('0.6.0', '0.6.1', '0.7.2', '0.10.2', '1.0')
-  def test_jax_0_6_and_later_is_refused(self, jax):
+  @parameterized.parameters('0.13.0', '0.13.0.dev20270101', '1.0')
+  def test_a_jax_newer_than_tested_is_refused(self, jax):
     with self.assertRaisesRegex(
-        ImportError, rf'nt_prune needs jax < 0\.6: neural-tangents 0\.6\.5.*'
-        rf'Installed: jax {jax}, jaxlib {jax}, numpy 2\.1\.0\. Fix: pip '
-        rf"install 'jax>=0\.4\.26,<0\.6'"):
+        ImportError, rf'nt_prune is tested with jax up to 0\.12\.x, and jax '
+        rf'{re.escape(jax)} is newer.*Installed: jax {re.escape(jax)}, jaxlib '
+        rf"{re.escape(jax)}, numpy 2\.1\.0, neural-tangents 0\.6\.5\. Fix: "
+        rf"pip install -U 'jax<0\.13' 'jaxlib<0\.13'"):
       _version_check.check_stack(_versions(jax, '2.1.0'))
 
   @parameterized.parameters(('0.4.25', '2.0.0'), ('0.4.25', '2.5.5'),
@@ -55,9 +59,17 @@ class CheckStackTest(parameterized.TestCase):
   def test_old_jax_with_numpy_2_is_refused(self, jax, numpy):
     with self.assertRaisesRegex(
         ImportError, rf'jax {jax} does not work with numpy 2 .*Installed: '
-        rf"jax {jax}, jaxlib {jax}, numpy {numpy}\. Fix: either pip install "
-        r"'nt-prune\[structured-derivatives\]'"):
+        rf"jax {jax}, jaxlib {jax}, numpy {numpy}.*Fix: either pip install "
+        r"'nt-prune\[oldest\]'"):
       _version_check.check_stack(_versions(jax, numpy))
+
+  @parameterized.parameters((None, 'none'), ('0.6.4', '0.6.4'),
+                            ('0.6.6', '0.6.6'))
+  def test_an_nt_other_than_0_6_5_is_refused(self, nt, shown):
+    with self.assertRaisesRegex(
+        ImportError, rf'nt_prune needs neural-tangents 0\.6\.5 .*got {shown}\. '
+        r'.*Fix: pip install --no-deps neural-tangents==0\.6\.5'):
+      _version_check.check_stack(_versions('0.12.1', '2.5.5', nt))
 
   def test_the_installed_stack_passes(self):
     versions = _version_check.installed_versions()
@@ -79,12 +91,12 @@ class CheckStackTest(parameterized.TestCase):
 class ImportTest(absltest.TestCase):
 
   def test_import_fails_before_neural_tangents_with_the_message(self):
-    # As a user with jax 0.6 installed would see it: the metadata says 0.6.0.
+    # As a user with jax 0.13 installed would see it: the metadata says so.
     code = textwrap.dedent("""
         import sys
         from importlib import metadata
         version = metadata.version
-        metadata.version = lambda n: '0.6.0' if n == 'jax' else version(n)
+        metadata.version = lambda n: '0.13.0' if n == 'jax' else version(n)
         try:
           import nt_prune
         except ImportError as e:
@@ -93,7 +105,7 @@ class ImportTest(absltest.TestCase):
     """)
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, timeout=300, check=True).stdout
-    self.assertIn('ImportError: nt_prune needs jax < 0.6', out)
+    self.assertIn('ImportError: nt_prune is tested with jax up to 0.12.x', out)
     self.assertIn('neural_tangents imported: False', out)
 
 

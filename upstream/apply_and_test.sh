@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Applies `is_input.patch` to NT 0.6.5's source distribution and runs, against
-# the patched NT: `is_input_test.py` (NT-style, in NT's `tests/stax/`) and
-# NT's own tests that touch `Dropout` or the input kernel.
+# Applies the two patches in this folder to NT 0.6.5's source distribution and
+# runs NT's own tests against the patched tree:
 #
-#   bash upstream/apply_and_test.sh [PYTHON]
+#   bash upstream/apply_and_test.sh PYTHON [selection|full]
 #
-# PYTHON (default `python3`) needs NT 0.6.5's dependencies and pytest, e.g.
-# the venv of the README's test command; the script adds NT's one other test
-# dependency, more-itertools, to it. The patched tree is put first on
-# `PYTHONPATH`, so it shadows the installed neural-tangents, which is not
-# modified. Needs network access to PyPI.
+# * `jax_compat.patch` (the file nt_prune applies at import,
+#   `nt_prune/_src/neural_tangents-0.6.5.patch`): jax 0.4.25 to 0.12 without
+#   TensorFlow; it adds `tests/jax_compat_test.py`.
+# * `is_input.patch`, with its test `is_input_test.py`.
+#
+# `selection` (the default, what CI runs on the newest stack, a few minutes):
+# the new tests, and NT's tests of what the patches change (the structured
+# derivatives, their rules, `predict`, batching, the input kernel, `Dropout`).
+# `full`: NT's whole suite but the files that need TensorFlow (its TF interop
+# in `tests/experimental/` and the examples' tests, which load data with
+# tensorflow-datasets), unless TensorFlow is installed.
+#
+# PYTHON needs jax, NT's dependencies and pytest, e.g. the venv of the README's
+# test command; the script adds NT's one other test dependency, more-itertools.
+# The patched tree is put first on `PYTHONPATH`, so it shadows the installed
+# neural-tangents, which is not modified (nt_prune's import hook sees the
+# patch already applied and loads the tree as it is). Needs PyPI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${1:-python3}"
+scope="${2:-selection}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -21,19 +33,28 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m pip install -q more-itertools
 tar xzf "$work"/neural-tangents-0.6.5.tar.gz -C "$work"
 nt="$work/neural-tangents-0.6.5"
-patch -d "$nt" -p1 < "$here/is_input.patch"
+patch -s -d "$nt" -p1 < "$here/jax_compat.patch"
+patch -s -d "$nt" -p1 < "$here/is_input.patch"
 cp "$here/is_input_test.py" "$nt/tests/stax/is_input_test.py"
 
 cd "$nt"
 export PYTHONPATH="$nt"
 "$python" -c 'import neural_tangents, sys; assert neural_tangents.__file__.startswith(sys.argv[1]), neural_tangents.__file__' "$nt"
-"$python" -m pytest -q -p no:cacheprovider tests/stax/is_input_test.py
-# NT's own tests of the input kernel's requirements and of `Dropout`
-# (`ConvNDTest` and `StaxTest.test_dropout` put it inside networks; NT skips
-# them on CPU for speed).
-"$python" -m pytest -q -p no:cacheprovider tests/stax/requirements_test.py \
-  -k 'InputReq or Diagonal'
-"$python" -m pytest -q -p no:cacheprovider tests/stax/linear_test.py \
-  -k 'ConvND'
-"$python" -m pytest -q -p no:cacheprovider tests/stax/stax_test.py \
-  -k 'test_dropout'
+pytest=("$python" -m pytest -q -p no:cacheprovider -n 2)
+if [ "$scope" = full ]; then
+  ignore=()
+  if ! "$python" -c 'import tensorflow' 2>/dev/null; then
+    ignore=(--ignore=tests/experimental --ignore=tests/function_space_test.py
+            --ignore=tests/imdb_test.py --ignore=tests/infinite_fcn_test.py
+            --ignore=tests/weight_space_test.py)
+  fi
+  "${pytest[@]}" -rs tests "${ignore[@]}"
+  exit
+fi
+"${pytest[@]}" tests/jax_compat_test.py tests/stax/is_input_test.py \
+  tests/rules_test.py
+"${pytest[@]}" tests/empirical_test.py -k 'not vmap_axes'
+"${pytest[@]}" tests/predict_test.py -k 'MaxLearningRate or NTKMeanCovPrediction'
+"${pytest[@]}" tests/batching_test.py -k 'AnalyticKernelCompose'
+"${pytest[@]}" tests/stax/requirements_test.py -k 'InputReq or Diagonal'
+"${pytest[@]}" tests/stax/stax_test.py -k 'test_dropout'

@@ -134,6 +134,23 @@ import numpy as np
 
 from nt_prune._src import validation
 
+# pylint: disable=g-import-not-at-top
+try:  # `jax.extend.core` has the jaxpr types from jax 0.4.36 on;
+  from jax.extend.core import Literal
+except ImportError:  # `jax.core` had them up to jax 0.5.
+  from jax.core import Literal
+# pylint: enable=g-import-not-at-top
+
+
+def _bind_params(eqn) -> tuple[Sequence[Any], dict[str, Any]]:
+  """`(subfuns, params)` with which to bind `eqn`'s primitive again.
+
+  `Primitive.get_bind_params` returns that pair up to jax 0.6 and the params
+  alone from jax 0.7 on (no primitive takes sub-functions there).
+  """
+  bind_params = eqn.primitive.get_bind_params(eqn.params)
+  return bind_params if isinstance(bind_params, tuple) else ((), bind_params)
+
 Axes = Union[int, Sequence[int]]
 
 # The name scope a pruned layer's `apply_fn` puts around its masking, from
@@ -274,7 +291,7 @@ def _keep_prob(eqn) -> Optional[float]:
 
 def _note_self_mask(eqn, self_mask_of: dict[Any, Any]) -> None:
   """Records `eqn`'s output if it is `v != 0`, or that as a float."""
-  literal = jax.core.Literal
+  literal = Literal
   if eqn.primitive.name == 'ne':
     v, zero = eqn.invars
     if isinstance(v, literal):
@@ -295,7 +312,7 @@ def _recipe_step(recipe: Optional[tuple[Any, ...]], var, other,
   """The recipe of `var * other`, given `var`'s (see `_Use.recipe`)."""
   if recipe is None:
     return None
-  if isinstance(other, jax.core.Literal):
+  if isinstance(other, Literal):
     if np.ndim(other.val) == 0:
       return recipe + (other.val,)
     return None
@@ -318,7 +335,7 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
     recipe[v] = ()
 
   def dependence(var):
-    return kind.get(var) if not isinstance(var, jax.core.Literal) else None
+    return kind.get(var) if not isinstance(var, Literal) else None
 
   for eqn_index, eqn in enumerate(jaxpr.eqns):
     deps = [dependence(v) for v in eqn.invars]
@@ -385,7 +402,7 @@ def _analyse(jaxpr, n_leaves: int) -> dict[int, _Use]:
 
 
 def _read(env, var):
-  return var.val if isinstance(var, jax.core.Literal) else env[var]
+  return var.val if isinstance(var, Literal) else env[var]
 
 
 @jax.custom_jvp
@@ -503,7 +520,7 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
   recorded = {}
   for eqn_index, eqn in enumerate(jaxpr.eqns):
     invals = [_read(env, v) for v in eqn.invars]
-    subfuns, params = eqn.primitive.get_bind_params(eqn.params)
+    subfuns, params = _bind_params(eqn)
     leaf = at_use.get(eqn_index)
     recipe = None if leaf is None else uses[leaf].recipe
     if recipe:
@@ -522,7 +539,7 @@ def _evaluate(closed, n_leaves: int, uses: dict[int, _Use], args: Sequence[Any],
     if not eqn.primitive.multiple_results:
       outvals = [outvals]
     tracked = [v for v in eqn.invars
-               if not isinstance(v, jax.core.Literal) and v in multiplier]
+               if not isinstance(v, Literal) and v in multiplier]
     if leaf is not None:
       operand = uses[leaf].operand
       other = invals[1 - operand]
@@ -650,7 +667,9 @@ class _Rows:
   w_contract: tuple[int, ...]
   w_free: tuple[int, ...]
   per_example: bool
-  examples: slice = slice(None)
+  # A factory: slices are unhashable before Python 3.12, so a plain default
+  # is refused there as mutable.
+  examples: slice = dataclasses.field(default_factory=lambda: slice(None))
 
   def _part(self, a: Optional[jax.Array], axis: int) -> Optional[jax.Array]:
     if a is None or self.examples == slice(None):
