@@ -32,9 +32,9 @@ Ratios are against NT's fastest implementation on the dense network
 (`vs_dense_best`) and on the pruned network (`vs_pruned_best`); they are
 printed and written to `--out` as CSV, with the machine, and the README's
 table is printed last (its last column is `1 / vs_pruned_best`: how many
-times faster nt_prune is). NT's implementation 3 needs jax 0.4.25
-(`pip install '.[structured-derivatives]'`); on newer jax it is skipped with
-NT's error.
+times faster nt_prune is). NT's implementations all run on every supported
+jax (nt_prune patches NT 0.6.5 at import); one that fails is reported with
+its error and left out.
 
   python benchmarks/empirical_ntk.py [--quick] [--out results.csv]
       [--batches 16x32,128x128]

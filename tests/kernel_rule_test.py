@@ -216,7 +216,10 @@ class KernelFnOptionsTest(parameterized.TestCase):
 
   def test_64_bit(self):
     x = random.normal(random.PRNGKey(0), (3, 5, 5, 2))
-    with jax.experimental.enable_x64():
+    # `jax.enable_x64(True)` from jax 0.7 on; `jax.experimental`'s before.
+    enable_x64 = (jax.enable_x64 if hasattr(jax, 'enable_x64') else
+                  jax.experimental.enable_x64)
+    with enable_x64(True):
       x64 = jnp.asarray(x, jnp.float64)
       for rescale in nt_prune.RESCALE_MODES:
         k = self._cnn(0.5, rescale)[2](x64, None, ('nngp', 'ntk'))
