@@ -24,6 +24,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${1:-python3}"
+# The script changes directory: a relative PYTHON (`.venv/bin/python`) is
+# made absolute without resolving the venv's link to its base interpreter.
+case "$python" in
+  */*) python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" ;;
+esac
 scope="${2:-selection}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
