@@ -27,7 +27,9 @@ reads NT's installed source, applies the patch's hunks to it (exactly, at the
 lines the patch names; any difference means the source is not NT 0.6.5, and
 the import is refused, naming the file and line), and executes the patched
 text. Modules the patch adds (`neural_tangents/_src/utils/jaxpr.py`) come
-from the patch alone. NT's files on disk are never written.
+from the patch alone. A source that already has the patch (an NT checkout
+with it applied, as `upstream/apply_and_test.sh` makes) is loaded as it is.
+NT's files on disk are never written.
 
 When it is installed:
 
@@ -35,7 +37,8 @@ When it is installed:
 * A non-editable install of nt_prune (a wheel, `pip install .`) also puts
   `nt_prune-nt-patch.pth` in site-packages, which installs it when Python
   starts, so `import neural_tangents` works in any order. An editable install
-  (`pip install -e .`) has no such file: import nt_prune first.
+  (`pip install -e .`) has no such file: import nt_prune first, or copy the
+  file into site-packages (CONTRIBUTING.md, "Set up").
   `import nt_prune` refuses an NT imported unpatched before it where that NT
   is broken (`_version_check.py`).
 
