@@ -34,7 +34,6 @@ Versions are read from the installed distributions' metadata, so nothing is
 imported to check them.
 """
 
-from importlib import metadata
 import re
 import sys
 from typing import Mapping, Optional
@@ -68,13 +67,8 @@ def installed_versions() -> dict[str, Optional[str]]:
 
   `None` for a distribution that is not installed.
   """
-  versions = {}
-  for name in ('jax', 'jaxlib', 'numpy', 'neural-tangents'):
-    try:
-      versions[name] = metadata.version(name)
-    except metadata.PackageNotFoundError:
-      versions[name] = None
-  return versions
+  return {name: nt_patch.installed_version(name)
+          for name in ('jax', 'jaxlib', 'numpy', 'neural-tangents')}
 
 
 def check_stack(versions: Mapping[str, Optional[str]]) -> None:

@@ -160,10 +160,10 @@ def _module_name(path: str) -> str:
   return name[:-len('.__init__')] if name.endswith('.__init__') else name
 
 
-def nt_version() -> Optional[str]:
-  """The installed neural-tangents version, or `None` if not installed."""
+def installed_version(distribution: str) -> Optional[str]:
+  """The installed version of `distribution`, or `None` if not installed."""
   try:
-    return metadata.version('neural-tangents')
+    return metadata.version(distribution)
   except metadata.PackageNotFoundError:
     return None
 
@@ -214,7 +214,7 @@ class _NtSourcePatcher(importlib.abc.MetaPathFinder):
     del target
     if not fullname.startswith('neural_tangents'):
       return None
-    if fullname == 'neural_tangents' and nt_version() != NT_VERSION:
+    if fullname == 'neural_tangents' and installed_version('neural-tangents') != NT_VERSION:
       return None  # Not ours to patch; `import nt_prune` says so.
     if fullname not in self._hunks_by_module():
       return None
