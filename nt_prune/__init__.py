@@ -54,6 +54,7 @@ from nt_prune._src.validation import RESCALE_MODES
 from nt_prune._src.mask_keeping import keep_masks
 from nt_prune._src.mask_keeping import pruning_masks
 from nt_prune._src.masking import kept
+from nt_prune._src.masking import remask
 
 # Finite width.
 from nt_prune import diagnostics
@@ -75,4 +76,5 @@ __all__ = [
     'layer_sparsities',
     'pruned',
     'pruning_masks',
+    'remask',
 ]

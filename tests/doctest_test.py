@@ -31,6 +31,7 @@ _DOCUMENTED = {
     'PrunedConv': nt_prune.PrunedConv,
     'pruned': nt_prune.pruned,
     'empirical_ntk_fn': nt_prune.empirical_ntk_fn,
+    'remask': nt_prune.remask,
     'layer_sparsities': nt_prune.layer_sparsities,
     'relative_error': nt_prune.diagnostics.relative_error,
     'loglog_slope': nt_prune.diagnostics.loglog_slope,

@@ -15,13 +15,13 @@
 """`nt_prune.empirical_ntk_fn` is exact: against NT and an independent Jacobian.
 
 NT's implementation 1 (Jacobian contraction) runs on every supported jax, so
-it is the reference here; `nt_empirical_ntk_test.reference_ntk` (a
+it is the reference here; `reference.reference_ntk` (a
 `jax.jacobian` of the dense network restricted to kept weights) is the
 independent one.
 """
 
+import logging
 import math
-from unittest import mock
 
 from absl.testing import absltest
 from absl.testing import parameterized
@@ -29,14 +29,23 @@ import jax
 from jax import lax
 from jax import numpy as jnp
 from jax import random
+import flax.linen as nn
 import neural_tangents as nt
 from neural_tangents import stax
 import numpy as np
 
-import nt_empirical_ntk_test
 import models
 import nt_prune
-from nt_prune._src import empirical
+from nt_prune import flax as npf
+from nt_prune._src.empirical import analysis
+from nt_prune._src.empirical import compaction
+from nt_prune._src.empirical import cost_model
+from nt_prune._src.empirical import factors
+from nt_prune._src.empirical import independence
+from nt_prune._src.empirical import jaxpr_access
+from nt_prune._src.empirical import Options
+from nt_prune._src.empirical import Path
+import reference
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
@@ -45,8 +54,9 @@ _SHAPES = {'mlp': (5, 7), 'cnn': (3, 6, 6, 2)}
 
 
 def _nt(apply_fn, x1, x2, params, **kwargs):
-  return nt.empirical_ntk_fn(apply_fn, implementation=_NT1, **kwargs)(
-      x1, x2, params)
+  """NT's Jacobian contraction, compiled (op by op, several times slower)."""
+  return jax.jit(nt.empirical_ntk_fn(apply_fn, implementation=_NT1,
+                                     **kwargs))(x1, x2, params)
 
 
 def _small_network(arch: str, x2: bool, out_dim: int):
@@ -58,6 +68,20 @@ def _small_network(arch: str, x2: bool, out_dim: int):
         else None)
   _, params = init_fn(random.PRNGKey(2), x1.shape)
   return apply_fn, x1, x2, params
+
+
+def _traced(apply_fn, params, x):
+  """The parameters' leaves, and the jaxpr of `apply_fn` on them and `x`."""
+  leaves, treedef = jax.tree_util.tree_flatten(params)
+  closed = jax.make_jaxpr(lambda l, x: apply_fn(
+      jax.tree_util.tree_unflatten(treedef, l), x))(leaves, x)
+  return leaves, closed
+
+
+def _forced(dense_path: str, **kwargs) -> Options:
+  """Options that force every leaf onto `'kept'` or `'pairs'` where it can."""
+  return Options(path=Path.PAIRS if dense_path == 'pairs' else Path.KEPT,
+                 **kwargs)
 
 
 def _assert_close(got, want):
@@ -86,11 +110,11 @@ class ExactnessTest(parameterized.TestCase):
 
   @parameterized.product(arch=['mlp', 'cnn'], rescale=['forward', None])
   def test_against_the_independent_reference(self, arch, rescale):
-    build, shape, _ = nt_empirical_ntk_test._ARCHS[arch]
+    build, shape, _ = reference.ARCHS[arch]
     init_fn, apply_fn, _ = build(16, sparsity=0.8, rescale=rescale)
     x = random.normal(random.PRNGKey(0), shape)
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    want = nt_empirical_ntk_test.reference_ntk(arch, 16, params, x, 0.8,
+    want = reference.reference_ntk(arch, 16, params, x, 0.8,
                                                rescale, 'ntk')
     _assert_close(nt_prune.empirical_ntk_fn(apply_fn)(x, None, params), want)
 
@@ -108,10 +132,10 @@ class ExactnessTest(parameterized.TestCase):
     kwargs = dict(trace_axes=trace_axes, diagonal_axes=diagonal_axes,
                   vmap_axes=vmap_axes)
     # Where examples are independent, each dense layer takes the path given
-    # (`_prefer_pairs` would choose one by cost).
-    with mock.patch.object(empirical, '_prefer_pairs',
-                           lambda *_: dense_path == 'pairs'):
-      got = nt_prune.empirical_ntk_fn(apply_fn, **kwargs)(x1, x2, params)
+    # (the cost model would choose one).
+    got = nt_prune.empirical_ntk_fn(apply_fn, **kwargs,
+                                    _options=_forced(dense_path))(
+                                        x1, x2, params)
     want = _nt(apply_fn, x1, x2, params, **kwargs)
     self.assertEqual(got.shape, want.shape)
     _assert_close(got, want)
@@ -143,10 +167,9 @@ class ExactnessTest(parameterized.TestCase):
               for i, shape in ((1, (5, 6)), (2, (6, 4)))]
     x1 = random.normal(random.PRNGKey(0), (4, 5))
     x2 = random.normal(random.PRNGKey(4), (3, 5))
-    with mock.patch.object(empirical, '_prefer_pairs',
-                           lambda *_: dense_path == 'pairs'):
-      got = nt_prune.empirical_ntk_fn(apply_fn, trace_axes=(),
-                                      vmap_axes=0)(x1, x2, params)
+    got = nt_prune.empirical_ntk_fn(apply_fn, trace_axes=(), vmap_axes=0,
+                                    _options=_forced(dense_path))(
+                                        x1, x2, params)
     _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
 
   def test_sparsity_zero_is_the_dense_networks_ntk(self):
@@ -168,17 +191,16 @@ class ExactnessTest(parameterized.TestCase):
     _assert_close(batched(x, None, params), want)
 
   @parameterized.product(arch=['mlp', 'cnn'], x2=[False, True],
-                         gradient_elements=[empirical._CHUNK_ELEMENTS, 0])
+                         gradient_elements=[Options().gradient_elements, 0])
   def test_kept_entries_in_many_steps(self, arch, x2, gradient_elements):
     # A few values per step, so that a leaf's kept entries take many steps,
     # the last one padded; with `gradient_elements=0` a convolution gathers
     # its patches instead of forming the per-example gradient.
     apply_fn, x1, x2, params = _small_network(arch, x2, out_dim=2)
-    with mock.patch.object(empirical, '_STEP_ELEMENTS', 37), \
-         mock.patch.object(empirical, '_CHUNK_ELEMENTS', gradient_elements), \
-         mock.patch.object(empirical, '_prefer_pairs', lambda *_: False):
-      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
-          x1, x2, params)
+    options = _forced('kept', step_elements=37,
+                      gradient_elements=gradient_elements)
+    got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0,
+                                            _options=options))(x1, x2, params)
     _assert_close(got, _nt(apply_fn, x1, x2, params))
 
   @parameterized.product(arch=['mlp', 'cnn'], x2=[False, True],
@@ -224,8 +246,7 @@ class ExactnessTest(parameterized.TestCase):
     def apply_fn(params, x):
       a, w, v = params
       x = jnp.tanh(x.reshape(x.shape[0], -1) @ a).reshape(x.shape)
-      with jax.named_scope(f'{empirical.KEEP_SCOPE}0.3'):
-        w = w * (w != 0)
+      w = nt_prune.remask(w, keep_prob=0.3)
       y = lax.dot_general(*((w, x) if operand == 0 else (x, w)),
                           dimension_numbers)
       if operand == 0:  # The examples' axis comes last.
@@ -240,13 +261,12 @@ class ExactnessTest(parameterized.TestCase):
     x1 = random.normal(random.PRNGKey(0), (4,) + x_shape)
     x2 = random.normal(random.PRNGKey(1), (3,) + x_shape)
     closed = jax.make_jaxpr(apply_fn)(params, x1)
-    use = empirical._analyse(closed.jaxpr, 3)[1]
+    use = analysis.analyse(closed.jaxpr, 3)[1]
     self.assertEqual(use.operand, operand)
-    self.assertLess(empirical.capacity(w.size, use.keep_prob), w.size)
-    with mock.patch.object(empirical, '_prefer_pairs',
-                           lambda *_: dense_path == 'pairs'):
-      got = jax.jit(nt_prune.empirical_ntk_fn(
-          apply_fn, trace_axes=(), vmap_axes=vmap_axes))(x1, x2, params)
+    self.assertLess(compaction.capacity(w.size, use.keep_prob), w.size)
+    got = jax.jit(nt_prune.empirical_ntk_fn(
+        apply_fn, trace_axes=(), vmap_axes=vmap_axes,
+        _options=_forced(dense_path)))(x1, x2, params)
     _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
 
   @parameterized.parameters(None, 0)
@@ -292,7 +312,6 @@ class ExactnessTest(parameterized.TestCase):
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.7)
     x1 = random.normal(random.PRNGKey(0), (5, 7))
     x2 = random.normal(random.PRNGKey(1), (3, 7)).astype(jnp.float16)
-    self.assertFalse(empirical._stackable(x1, x2, 0))
     _, params = init_fn(random.PRNGKey(2), x1.shape)
     _assert_close(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)(
         x1, x2, params), _nt(apply_fn, x1, x2, params))
@@ -343,11 +362,9 @@ class CapacityTest(parameterized.TestCase):
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_dense(random.PRNGKey(1), x.shape)
     kept = int(jnp.sum(params[2][0] != 0))
-    self.assertGreater(kept, empirical.capacity(32 * 32, 0.1))
-    with mock.patch.object(empirical, '_prefer_pairs',
-                           lambda *_: dense_path == 'pairs'):
-      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
-          x, None, params)
+    self.assertGreater(kept, compaction.capacity(32 * 32, 0.1))
+    got = jax.jit(nt_prune.empirical_ntk_fn(
+        apply_fn, vmap_axes=0, _options=_forced(dense_path)))(x, None, params)
     _assert_close(got, _nt(apply_fn, x, None, params))
 
   @parameterized.product(sparsity=[0.05, 0.3], x2=[False, True])
@@ -360,22 +377,17 @@ class CapacityTest(parameterized.TestCase):
     x2 = random.normal(random.PRNGKey(2), (3, 7)) if x2 else None
     _, params = init_fn(random.PRNGKey(1), x1.shape)
     pruned = [w.size for w, _ in params[2::2]]
-    dropped_path = sum(empirical.capacity(n, sparsity) <
-                       empirical.capacity(n, 1. - sparsity) for n in pruned)
+    dropped_path = sum(compaction.capacity(n, sparsity) <
+                       compaction.capacity(n, 1. - sparsity) for n in pruned)
     self.assertGreater(dropped_path, 0)
-    kronecker = []
-
-    def spy(*args):
-      kronecker.append(1)
-      return original(*args)
-
-    original = empirical._kronecker_contribution
-    with mock.patch.object(empirical, '_prefer_pairs', lambda *_: False), \
-        mock.patch.object(empirical, '_kronecker_contribution', spy):
+    want = _nt(apply_fn, x1, x2, params, trace_axes=())
+    # Forced, and as the engine chooses (the cost model's pick among the
+    # dropped entries and pairs).
+    for options in (Options(path=Path.DROPPED, step_elements=64), None):
       got = jax.jit(nt_prune.empirical_ntk_fn(
-          apply_fn, trace_axes=(), vmap_axes=0))(x1, x2, params)
-    self.assertLen(kronecker, 1 + dropped_path)  # The dense layer's, too.
-    _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
+          apply_fn, trace_axes=(), vmap_axes=0, _options=options))(
+              x1, x2, params)
+      _assert_close(got, want)
 
   def test_dropped_entries_over_capacity_are_all_subtracted(self):
     # Parameters of a sparsity-0.6 network given to a sparsity-0.1 one: far
@@ -385,12 +397,10 @@ class CapacityTest(parameterized.TestCase):
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_sparse(random.PRNGKey(1), x.shape)
     dropped = int(jnp.sum(params[2][0] == 0))
-    self.assertGreater(dropped, empirical.capacity(32 * 32, 0.1))
-    self.assertLess(empirical.capacity(32 * 32, 0.1),
-                    empirical.capacity(32 * 32, 0.9))
-    with mock.patch.object(empirical, '_prefer_pairs', lambda *_: False):
-      got = jax.jit(nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0))(
-          x, None, params)
+    self.assertGreater(dropped, compaction.capacity(32 * 32, 0.1))
+    got = jax.jit(nt_prune.empirical_ntk_fn(
+        apply_fn, vmap_axes=0, _options=Options(path=Path.DROPPED)))(
+            x, None, params)
     _assert_close(got, _nt(apply_fn, x, None, params))
 
   def test_the_cost_model_chooses_as_measured(self):
@@ -398,14 +408,13 @@ class CapacityTest(parameterized.TestCase):
     # pairs path where it measured faster (half the weights kept), the kept
     # path where it measured faster (a tenth at width 1024, a hundredth).
     def prefers_pairs(width, keep_prob, n1, n2):
-      x = empirical._Rows(jnp.zeros((width, n1, 1, 1)),
-                          jnp.zeros((width, n1, 1, 1)), None,
-                          (width, width), (0,), (1,), True)
-      x2 = empirical._Rows(jnp.zeros((width, n2, 1, 1)),
-                           jnp.zeros((width, n2, 1, 1)), None,
-                           (width, width), (0,), (1,), True)
-      return empirical._prefer_pairs(x, x2, width**2, empirical.capacity(
-          width**2, keep_prob), n1 * n2)
+      rows1, rows2 = (factors.Rows(jnp.zeros((width, n, 1, 1)),
+                                   jnp.zeros((width, n, 1, 1)), None,
+                                   (width, width), (0,), (1,), True)
+                      for n in (n1, n2))
+      return cost_model.COST_MODELS['cpu'].prefer_pairs(
+          rows1, rows2, width**2,
+          compaction.capacity(width**2, keep_prob), n1 * n2)
     self.assertTrue(prefers_pairs(1024, 0.5, 16, 32))
     self.assertTrue(prefers_pairs(2048, 0.5, 16, 32))
     self.assertFalse(prefers_pairs(1024, 0.1, 16, 32))
@@ -420,7 +429,7 @@ class CapacityTest(parameterized.TestCase):
     rng = np.random.default_rng(size + int(10 * density) + start)
     mask = rng.random(size) < density
     want = np.flatnonzero(mask)[start:start + 50]
-    indices, count = jax.jit(empirical._true_entries, static_argnums=1)(
+    indices, count = jax.jit(compaction.true_entries, static_argnums=1)(
         jnp.asarray(mask), 50, start)
     self.assertEqual(int(count), int(mask.sum()))
     np.testing.assert_array_equal(np.asarray(indices)[:len(want)], want)
@@ -428,12 +437,12 @@ class CapacityTest(parameterized.TestCase):
                            (np.asarray(indices) < size)))
 
   def test_capacity(self):
-    self.assertEqual(empirical.capacity(1000, None), 1000)
-    self.assertEqual(empirical.capacity(1000, 1.), 1000)
+    self.assertEqual(compaction.capacity(1000, None), 1000)
+    self.assertEqual(compaction.capacity(1000, 1.), 1000)
     # q n + 7 sqrt(n q (1 - q)) + 16, rounded up.
-    self.assertEqual(empirical.capacity(10**6, 0.1), 100000 + 2100 + 16)
-    self.assertEqual(empirical.capacity(10000, 0.5), 5000 + 350 + 16)
-    self.assertEqual(empirical.capacity(100, 0.5), 100)  # Capped at n.
+    self.assertEqual(compaction.capacity(10**6, 0.1), 100000 + 2100 + 16)
+    self.assertEqual(compaction.capacity(10000, 0.5), 5000 + 350 + 16)
+    self.assertEqual(compaction.capacity(100, 0.5), 100)  # Capped at n.
 
   @parameterized.named_parameters(
       ('nhwc', None, (1, 1), 'SAME'),
@@ -454,10 +463,8 @@ class CapacityTest(parameterized.TestCase):
                                                   'NCHW') else (3, 7, 6, 2)
     x = random.normal(random.PRNGKey(0), shape)
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    leaves, treedef = jax.tree_util.tree_flatten(params)
-    closed = jax.make_jaxpr(lambda l, x: apply_fn(
-        jax.tree_util.tree_unflatten(treedef, l), x))(leaves, x)
-    uses = empirical._analyse(closed.jaxpr, len(leaves))
+    leaves, closed = _traced(apply_fn, params, x)
+    uses = analysis.analyse(closed.jaxpr, len(leaves))
     kernels = [i for i, leaf in enumerate(leaves) if leaf.ndim > 1]
     self.assertEqual(sorted(uses), kernels)
     x2 = random.normal(random.PRNGKey(2), (2,) + shape[1:])
@@ -474,10 +481,8 @@ class CapacityTest(parameterized.TestCase):
     init_fn, apply_fn, _ = models.mlp(16, sparsity=0.75, out_dim=2)
     x = random.normal(random.PRNGKey(0), (4, 7))
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    leaves, treedef = jax.tree_util.tree_flatten(params)
-    closed = jax.make_jaxpr(lambda l, x: apply_fn(
-        jax.tree_util.tree_unflatten(treedef, l), x))(leaves, x)
-    uses = empirical._analyse(closed.jaxpr, len(leaves))
+    leaves, closed = _traced(apply_fn, params, x)
+    uses = analysis.analyse(closed.jaxpr, len(leaves))
     weights = [i for i, leaf in enumerate(leaves) if leaf.shape[0] > 1]
     self.assertEqual(sorted(uses), weights)
     self.assertEqual([uses[i].keep_prob for i in weights],
@@ -490,15 +495,15 @@ class CapacityTest(parameterized.TestCase):
     # layer's masked (which changes no value) and scaled (`forward`
     # rescaling: by 1 / sqrt(q)).
     self.assertEqual([uses[i].recipe for i in weights],
-                     [()] + [(empirical._SELF_MASK, 2.)] * (len(weights) - 1))
+                     [()] + [(analysis.SELF_MASK, 2.)] * (len(weights) - 1))
 
   @parameterized.named_parameters(
       ('own_mask_then_scale', lambda w, v: w * (w != 0) * 2.,
-       (empirical._SELF_MASK, 2.)),
+       (analysis.SELF_MASK, 2.)),
       ('scale_then_own_mask', lambda w, v: (2. * w) * ((2. * w) != 0), None),
       ('scaled_then_its_own_mask',
        lambda w, v: (lambda u: u * (u != 0))(3. * w),
-       (3., empirical._SELF_MASK)),
+       (3., analysis.SELF_MASK)),
       ('positive_part', lambda w, v: w * (w > 0), None),
       ('another_arrays_mask', lambda w, v: w * (v != 0), None),
       ('not_zero_but_one', lambda w, v: w * (w != 1.), None),
@@ -514,7 +519,9 @@ class CapacityTest(parameterized.TestCase):
 
     def apply_fn(params, x):
       w1, w2 = params
-      with jax.named_scope(f'{empirical.KEEP_SCOPE}0.01'):
+      # The scope `remask(w, keep_prob)` declares (see `masking.py`), around
+      # a weight made from the leaf in other ways.
+      with jax.named_scope('nt_prune_keep_0.01'):
         w2 = weight(w2, v)
       return jax.nn.relu(x @ w1) @ w2
 
@@ -522,17 +529,191 @@ class CapacityTest(parameterized.TestCase):
                    random.normal(random.PRNGKey(2), (6, 40)), 0.)
     params = [random.normal(random.PRNGKey(1), (5, 6)), w2]
     closed = jax.make_jaxpr(apply_fn)(params, jnp.zeros((1, 5)))
-    use = empirical._analyse(closed.jaxpr, 2)[1]
+    use = analysis.analyse(closed.jaxpr, 2)[1]
     self.assertEqual(use.recipe, recipe)
-    self.assertLess(empirical.capacity(w2.size, use.keep_prob),
+    self.assertLess(compaction.capacity(w2.size, use.keep_prob),
                     int(jnp.sum(w2 != 0)))
     x1 = random.normal(random.PRNGKey(0), (4, 5))
     x2 = random.normal(random.PRNGKey(4), (3, 5))
     for pairs in (False, True):
-      with mock.patch.object(empirical, '_prefer_pairs', lambda *_: pairs):
-        got = jax.jit(nt_prune.empirical_ntk_fn(
-            apply_fn, trace_axes=(), vmap_axes=0))(x1, x2, params)
+      got = jax.jit(nt_prune.empirical_ntk_fn(
+          apply_fn, trace_axes=(), vmap_axes=0,
+          _options=_forced('pairs' if pairs else 'kept')))(x1, x2, params)
       _assert_close(got, _nt(apply_fn, x1, x2, params, trace_axes=()))
+
+
+def _hand_written(keep_prob):
+  """A pruned dense layer written with `nt_prune.remask` only."""
+  def init_fn(key, input_shape):
+    w = random.normal(key, (input_shape[-1], 64))
+    return input_shape[:-1] + (64,), w * random.bernoulli(key, keep_prob,
+                                                          w.shape)
+
+  def apply_fn(w, x, **kwargs):
+    del kwargs  # Unused.
+    return x @ nt_prune.remask(w, keep_prob) / x.shape[-1]**0.5
+
+  return init_fn, apply_fn, None
+
+
+def _flax(*layers):
+  """`init_fn`, `apply_fn` of an `nn.Sequential` in NT's convention."""
+  model = nn.Sequential(list(layers))
+  return (lambda key, shape: (None, model.init(key, jnp.zeros(shape))),
+          lambda variables, x: model.apply(variables, x), None)
+
+
+class KeepProbabilityTest(parameterized.TestCase):
+  """Every way of writing a pruned layer declares its keep probability."""
+
+  @parameterized.named_parameters(
+      ('stax', lambda: stax.serial(
+          stax.Dense(64), stax.Relu(), nt_prune.PrunedDense(64, sparsity=0.75),
+          stax.Relu(), stax.Dense(2))),
+      ('pruned_of_an_nt_layer', lambda: stax.serial(
+          stax.Dense(64), stax.Relu(),
+          nt_prune.pruned(stax.Dense, sparsity=0.75)(64), stax.Relu(),
+          stax.Dense(2))),
+      ('hand_written_with_remask', lambda: stax.serial(
+          stax.Dense(64), stax.Relu(), _hand_written(0.25), stax.Relu(),
+          stax.Dense(2))),
+      ('flax', lambda: _flax(
+          npf.PrunedDense(64, sparsity=0.), nn.relu,
+          npf.PrunedDense(64, sparsity=0.75), nn.relu,
+          npf.PrunedDense(2, sparsity=0.))))
+  def test_declared_and_exact(self, build):
+    # The 64 x 64 pruned weight's use declares q = 0.25, so its capacity is
+    # below its size (its kept entries are searched); the kernel is exact.
+    init_fn, apply_fn, _ = build()
+    x1 = random.normal(random.PRNGKey(0), (4, 5))
+    x2 = random.normal(random.PRNGKey(1), (3, 5))
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    leaves, closed = _traced(apply_fn, params, x1)
+    uses = analysis.analyse(closed.jaxpr, len(leaves))
+    square = [i for i, leaf in enumerate(leaves) if leaf.shape == (64, 64)]
+    self.assertLen(square, 1)
+    self.assertEqual(uses[square[0]].keep_prob, 0.25)
+    self.assertLess(compaction.capacity(64 * 64, 0.25), 64 * 64)
+    for vmap_axes in (None, 0):
+      got = nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=vmap_axes,
+                                      _options=_forced('kept'))(
+                                          x1, x2, params)
+      _assert_close(got, _nt(apply_fn, x1, x2, params))
+
+  def test_remask_declares_nothing_without_keep_prob(self):
+    def apply_fn(w, x):
+      return x @ nt_prune.remask(w)
+
+    w = random.normal(random.PRNGKey(0), (5, 64))
+    closed = jax.make_jaxpr(apply_fn)(w, jnp.zeros((2, 5)))
+    self.assertIsNone(analysis.analyse(closed.jaxpr, 1)[0].keep_prob)
+
+
+class CompilationTest(absltest.TestCase):
+
+  def test_unjitted_calls_on_fresh_masks_compile_once(self):
+    # As in a notebook: no `jax.jit` around the call. Fresh masks keep
+    # different numbers of weights, and one compilation serves them all.
+    init_fn, apply_fn, _ = models.mlp(32, sparsity=0.9, out_dim=1)
+    x = random.normal(random.PRNGKey(0), (4, 7))
+    ntk_fn = nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)
+    networks = [init_fn(random.PRNGKey(i), x.shape)[1] for i in range(4)]
+    counts = {int(jnp.sum(params[2][0] != 0)) for params in networks}
+    ntk_fn(x, None, networks[0])  # Warm-up: compiles.
+    with jax.log_compiles(), self.assertLogs(level='WARNING') as logs:
+      logging.warning('Calls on fresh masks.')  # At least one record.
+      got = [ntk_fn(x, None, params) for params in networks[1:]]
+    # jax logs each compilation (and each trace, which costs little).
+    self.assertEqual([m for m in logs.output if 'compil' in m.lower()], [])
+    for ntk, params in zip(got, networks[1:]):
+      _assert_close(ntk, _nt(apply_fn, x, None, params))
+    self.assertGreater(len(counts), 1)
+
+
+def _proven_independent(apply_fn, x, params) -> bool:
+  leaves, closed = _traced(apply_fn, params, x)
+  return independence.examples_independent(closed, len(leaves))
+
+
+class DefaultCallTest(parameterized.TestCase):
+  """`vmap_axes=None`: examples proven independent from the jaxpr, or not."""
+
+  @parameterized.named_parameters(
+      ('mlp', lambda: models.mlp(8, sparsity=0.5), (3, 7)),
+      ('cnn', lambda: models.cnn(8, sparsity=0.5), (3, 6, 6, 2)),
+      ('layer_norm_gelu_pooling', lambda: stax.serial(
+          stax.Conv(4, (2, 2)), stax.LayerNorm(), stax.Gelu(),
+          stax.AvgPool((2, 2)), stax.Flatten(),
+          nt_prune.PrunedDense(3, sparsity=0.5), stax.Erf(), stax.Dense(2)),
+       (3, 6, 6, 2)),
+      ('global_pooling', lambda: stax.serial(
+          stax.Conv(4, (2, 2)), stax.Relu(), stax.GlobalAvgPool(),
+          stax.Dense(2)), (3, 6, 6, 2)),
+      ('flax_mlp', lambda: _flax(*models.flax_mlp(8, sparsity=0.5).layers),
+       (3, 7)),
+      ('flax_cnn', lambda: _flax(*models.flax_cnn(8, sparsity=0.5).layers),
+       (3, 5, 5, 2)))
+  def test_layers_keep_examples_apart(self, build, shape):
+    init_fn, apply_fn, _ = build()
+    x1 = random.normal(random.PRNGKey(0), shape)
+    x2 = random.normal(random.PRNGKey(1), (2,) + shape[1:])
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    self.assertTrue(_proven_independent(apply_fn, x1, params))
+    got = nt_prune.empirical_ntk_fn(apply_fn)(x1, x2, params)
+    _assert_close(got, _nt(apply_fn, x1, x2, params))
+
+  @parameterized.named_parameters(
+      ('centred_over_the_batch', lambda x: x - jnp.mean(x, 0, keepdims=True)),
+      ('row_dependent_shift', lambda x: x + jnp.arange(x.shape[0])[:, None]),
+      ('reversed', lambda x: x[::-1]),
+      ('rolled', lambda x: jnp.roll(x, 1, axis=0)),
+      ('batch_gram', lambda x: (x @ x.T) @ x / x.shape[0]),
+      ('batch_softmax', lambda x: jax.nn.softmax(x, axis=0)))
+  def test_examples_that_meet_are_not_assumed_apart(self, mix):
+    # Each makes rows meet (or depend on their index); assumed apart, the
+    # kernel would be wrong. Not proven, it is computed without the
+    # assumption, exactly.
+    init_fn, apply_fn, _ = models.mlp(8, sparsity=0.5, out_dim=2)
+
+    def mixed(params, x):
+      return apply_fn(params, mix(x))
+
+    x1 = random.normal(random.PRNGKey(0), (4, 7))
+    x2 = random.normal(random.PRNGKey(1), (4, 7))
+    _, params = init_fn(random.PRNGKey(2), x1.shape)
+    self.assertFalse(_proven_independent(mixed, x1, params))
+    got = nt_prune.empirical_ntk_fn(mixed, trace_axes=())(x1, x2, params)
+    _assert_close(got, _nt(mixed, x1, x2, params, trace_axes=()))
+
+
+class JaxprAccessTest(absltest.TestCase):
+  """The engine's reads of jaxprs, on the jax of the stack under test."""
+
+  def test_equations_rebind_to_the_same_values(self):
+    def f(w, x):
+      with jax.named_scope('outer'):
+        y = jnp.tanh(x @ w) * 2.
+      return jnp.sum(y, axis=0), lax.cumsum(y, axis=1)
+
+    w = random.normal(random.PRNGKey(0), (3, 4))
+    x = random.normal(random.PRNGKey(1), (2, 3))
+    closed = jax.make_jaxpr(f)(w, x)
+    env = dict(zip(closed.jaxpr.constvars, closed.consts))
+    env.update(zip(closed.jaxpr.invars, (w, x)))
+    for eqn in closed.jaxpr.eqns:
+      subfuns, params = jaxpr_access.bind_params(eqn)
+      out = eqn.primitive.bind(
+          *subfuns, *[jaxpr_access.read(env, v) for v in eqn.invars],
+          **params)
+      env.update(zip(eqn.outvars,
+                     out if eqn.primitive.multiple_results else [out]))
+    for got, want in zip([env[v] for v in closed.jaxpr.outvars], f(w, x)):
+      np.testing.assert_array_equal(got, want)
+    self.assertTrue(any(jaxpr_access.is_literal(v)
+                        for eqn in closed.jaxpr.eqns for v in eqn.invars))
+    stacks = [jaxpr_access.name_stack(eqn) for eqn in closed.jaxpr.eqns]
+    self.assertIn('outer', stacks[0])
+    self.assertNotIn('outer', stacks[-1])
 
 
 class ArgumentsTest(absltest.TestCase):

@@ -24,6 +24,7 @@ import numpy as np
 import optax
 
 import nt_prune
+from nt_prune._src import masking
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
@@ -71,6 +72,49 @@ class TrainingTest(parameterized.TestCase):
     pruned = ~nt_prune.kept(params[0])
     np.testing.assert_array_equal(grads[0][pruned], 0.)
     self.assertTrue(bool(jnp.all(grads[0][~pruned] != 0)))
+
+
+class RemaskTest(parameterized.TestCase):
+
+  def test_value_and_gradient(self):
+    W = jnp.array([[0., 2.], [-1., 0.]])
+    for keep_prob in (None, 0.5):
+      np.testing.assert_array_equal(nt_prune.remask(W, keep_prob), W)
+      grad = jax.grad(lambda w: jnp.sum(nt_prune.remask(w, keep_prob)**2))(W)
+      np.testing.assert_array_equal(grad, 2 * W)  # Zero where W is.
+
+  def test_keep_prob_travels_in_the_traced_network(self):
+    # The declaration is read back from the jaxpr of a network that uses it,
+    # inside other scopes too; the innermost one counts.
+    def network(w, x):
+      with jax.named_scope('layer'):
+        return x @ nt_prune.remask(w, keep_prob=0.25)
+
+    closed = jax.make_jaxpr(network)(jnp.ones((3, 2)), jnp.ones((4, 3)))
+    declared = {masking.declared_keep_prob(str(e.source_info.name_stack))
+                for e in closed.jaxpr.eqns}
+    self.assertEqual(declared, {0.25, None})  # The product declares none.
+    self.assertEqual(masking.declared_keep_prob(
+        'nt_prune_keep_0.5/inner/nt_prune_keep_0.1'), 0.1)
+    self.assertIsNone(masking.declared_keep_prob('layer/mul'))
+
+  @parameterized.parameters((0., ValueError), (1.5, ValueError),
+                            (float('nan'), ValueError), ('0.5', TypeError),
+                            (True, TypeError))
+  def test_bad_keep_prob(self, keep_prob, error):
+    with self.assertRaisesRegex(error, r'remask: `keep_prob` must be a real '
+                                r'number in \(0, 1\]'):
+      nt_prune.remask(jnp.ones(3), keep_prob)
+
+
+class KeptTest(absltest.TestCase):
+
+  def test_a_parameter_pair_is_refused(self):
+    W, b = jnp.ones((3, 2)), jnp.zeros(2)
+    with self.assertRaisesRegex(TypeError, r'kept: `W` must be a weight '
+                                r'array, not a tuple'):
+      nt_prune.kept((W, b))
+    np.testing.assert_array_equal(nt_prune.kept([[0., 1.]]), [[False, True]])
 
 
 if __name__ == '__main__':

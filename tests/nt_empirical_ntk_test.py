@@ -30,43 +30,13 @@ import numpy as np
 
 import models
 import nt_prune
-from nt_prune._src.rule import PruningRule
+import reference
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
-_ARCHS = {
-    # builder, input shape, indices of pruned layers in the serial params.
-    'mlp': (models.mlp, (5, 7), (2, 4, 6)),
-    'cnn': (models.cnn, (3, 6, 6, 2), (2, 5, 8)),
-}
-
-
-def reference_ntk(arch, width, params, x, sparsity, rescale,
-                  parameterization):
-  """NTK from the dense network's Jacobian restricted to kept weights."""
-  build, _, pruned_idx = _ARCHS[arch]
-  _, dense_apply, _ = build(width, sparsity=None,
-                            parameterization=parameterization)
-  c_f = PruningRule(sparsity, rescale).forward_scale
-  dense_params = [(p[0] * c_f, p[1]) if i in pruned_idx else p
-                  for i, p in enumerate(params)]
-  jac = jax.jacobian(dense_apply)(dense_params, x)  # leaves: (N, out, *p).
-  ntk = 0.
-  for i, (p, j) in enumerate(zip(params, jac)):
-    for leaf_idx, (leaf, jleaf) in enumerate(zip(p, j)):
-      if leaf is None:
-        continue
-      if i in pruned_idx and leaf_idx == 0:
-        # d out / d W = c_f * (d dense_out / d W_eff) on kept weights, 0 else.
-        jleaf = jleaf * (nt_prune.kept(leaf) * c_f)[None, None]
-      jflat = jleaf.reshape(jleaf.shape[:2] + (-1,))
-      ntk += jnp.einsum('iap,jap->ij', jflat, jflat)
-  return ntk / jac[0][0].shape[1]  # NT averages the trace over outputs.
-
-
 class EmpiricalNtkTest(parameterized.TestCase):
 
-  @parameterized.product(arch=list(_ARCHS),
+  @parameterized.product(arch=list(reference.ARCHS),
                          parameterization=['ntk', 'standard'],
                          rescale=list(nt_prune.RESCALE_MODES),
                          sparsity=[0.5, 0.9],
@@ -74,13 +44,13 @@ class EmpiricalNtkTest(parameterized.TestCase):
   def test_implementations_agree_with_reference(self, arch, parameterization,
                                                 rescale, sparsity,
                                                 implementation):
-    build, shape, _ = _ARCHS[arch]
+    build, shape, _ = reference.ARCHS[arch]
     width = 16
     init_fn, apply_fn, _ = build(width, sparsity=sparsity, rescale=rescale,
                                  parameterization=parameterization)
     x = random.normal(random.PRNGKey(0), shape)
     _, params = init_fn(random.PRNGKey(1), x.shape)
-    ref = reference_ntk(arch, width, params, x, sparsity, rescale,
+    ref = reference.reference_ntk(arch, width, params, x, sparsity, rescale,
                         parameterization)
     ntk = nt.empirical_ntk_fn(apply_fn, implementation=implementation)(
         x, None, params)

@@ -21,6 +21,7 @@ from neural_tangents import stax
 import numpy as np
 
 import nt_prune
+from nt_prune import flax as npf
 
 jax.config.update('jax_numpy_rank_promotion', 'raise')
 
@@ -139,21 +140,41 @@ class LayerArgumentsTest(parameterized.TestCase):
                                 r"False, got 'yes'\."):
       nt_prune.PrunedDense(8, sparsity=0.5, approximate_input_layer='yes')
 
+  def test_inputs_without_features_are_refused(self):
+    with self.assertRaisesRegex(ValueError, r'PrunedDense: `input_shape` must '
+                                r'be a shape with no zero-size axis but the '
+                                r'batch axis .*, got \(3, 0\)\.'):
+      nt_prune.PrunedDense(8, sparsity=0.5)[0](jax.random.PRNGKey(0), (3, 0))
+    with self.assertRaisesRegex(ValueError, r'PrunedDense: `x` must be inputs '
+                                r'with at least one feature'):
+      npf.PrunedDense(8, sparsity=0.5).init(jax.random.PRNGKey(0),
+                                            np.ones((3, 0)))
+
+  def test_numpy_bools_are_bools(self):
+    # As numpy scalars are numbers elsewhere: the opt-in takes `np.bool_`.
+    kernel_fn = nt_prune.PrunedDense(
+        8, sparsity=0.5, approximate_input_layer=np.bool_(True))[2]
+    self.assertEqual(kernel_fn(np.ones((2, 3)), None, 'nngp').shape, (2, 2))
+
 
 class CombinatorTest(parameterized.TestCase):
 
-  @parameterized.parameters(stax.Relu, stax.serial, stax.AvgPool,
-                            stax.GlobalSelfAttention, len)
+  @parameterized.parameters(
+      (c,) for c in (stax.Relu, stax.serial, stax.AvgPool,
+                     stax.GlobalSelfAttention, len, [stax.Dense], {}))
   def test_refuses_other_constructors(self, constructor):
+    # Unhashable ones too (a list, a dict), with the same message.
     with self.assertRaisesRegex(
-        TypeError, r'`pruned` accepts the neural-tangents weight layers '
-        r'stax.Dense, stax.Conv, stax.ConvTranspose, stax.ConvLocal'):
+        TypeError, r'pruned: `constructor` must be one of the neural-tangents '
+        r'weight layers stax.Dense, stax.Conv, stax.ConvTranspose, '
+        r'stax.ConvLocal, got '):
       nt_prune.pruned(constructor, sparsity=0.5)
 
   def test_refuses_a_built_layer(self):
     with self.assertRaisesRegex(
-        TypeError, r'got \(<function .*\)\. That is a built layer '
-        r'\(init_fn, apply_fn, kernel_fn\): pass the constructor itself'):
+        TypeError, r'stax.ConvLocal, not a built layer \(init_fn, apply_fn, '
+        r'kernel_fn\): pass the constructor itself, as in .*, got '
+        r'\(<function '):
       nt_prune.pruned(stax.Dense(8), sparsity=0.5)
 
   def test_signature_and_name(self):

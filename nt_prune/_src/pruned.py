@@ -43,7 +43,6 @@ from neural_tangents import Kernel
 from neural_tangents import stax
 
 from nt_prune._src import _nt_internals
-from nt_prune._src import empirical
 from nt_prune._src import mask_laws
 from nt_prune._src import masking
 from nt_prune._src import validation
@@ -171,17 +170,20 @@ def pruned(
     Networks <https://arxiv.org/abs/2203.14328>`_, Hongru Yang and Zhangyang
     Wang, AISTATS 2023.
   """
-  layer_name = SUPPORTED_CONSTRUCTORS.get(constructor)
+  # A list or dict is unhashable: looked up by identity, it is refused below.
+  layer_name = next((name for c, name in SUPPORTED_CONSTRUCTORS.items()
+                     if c is constructor), None)
   if layer_name is None:
     accepted = ', '.join(f'stax.{c.__name__}' for c in SUPPORTED_CONSTRUCTORS)
     hint = ''
     if (isinstance(constructor, tuple) and len(constructor) == 3 and
         all(map(callable, constructor))):
-      hint = (' That is a built layer (init_fn, apply_fn, kernel_fn): pass '
-              'the constructor itself, as in '
-              '`pruned(stax.Dense, sparsity=0.9)(512)`.')
-    raise TypeError(f'`pruned` accepts the neural-tangents weight layers '
-                    f'{accepted}; got {constructor!r}.{hint}')
+      hint = (', not a built layer (init_fn, apply_fn, kernel_fn): pass the '
+              'constructor itself, as in '
+              '`pruned(stax.Dense, sparsity=0.9)(512)`')
+    validation.refuse(TypeError, 'pruned', 'constructor', constructor,
+                      f'one of the neural-tangents weight layers {accepted}'
+                      f'{hint}')
   law, sparsity = mask_laws.check_mask(layer_name, mask, sparsity)
   if law not in ('bernoulli', 'exact') and constructor not in _FAN_IN_LAYERS:
     validation.refuse(ValueError, layer_name, 'mask', mask,
@@ -224,10 +226,7 @@ def pruned(
       _check_params(layer_name, params, param_shapes(input_shape),
                     input_shape)
       W, b = params
-      # The scope tells `nt_prune.empirical_ntk_fn` the keep probability, from
-      # which it reserves static room for the kept entries.
-      with jax.named_scope(f'{empirical.KEEP_SCOPE}{rule.keep_prob!r}'):
-        W = masking.remask(W) * rule.forward_scale
+      W = masking.remask(W, rule.keep_prob) * rule.forward_scale
       return apply_dense((W, b), inputs, **kwargs)
 
     @stax.requires(**_nt_internals.layer_requirements(kernel_dense))

@@ -24,6 +24,8 @@ import math
 import numbers
 from typing import Any, Mapping, NoReturn, Optional, Sequence
 
+import numpy as np
+
 RESCALE_MODES = ('forward', 'init', None)
 PARAMETERIZATIONS = ('ntk', 'standard')
 # NT's `stax.Padding` values.
@@ -56,6 +58,18 @@ def check_sparsity(where: str, sparsity: Any, name: str = 'sparsity') -> float:
   value = float(sparsity)
   if math.isnan(value) or not 0. <= value < 1.:
     refuse(ValueError, where, name, sparsity, allowed)
+  return value
+
+
+def check_keep_prob(where: str, keep_prob: Any) -> float:
+  """Returns `keep_prob` as a float in `(0, 1]`, or raises."""
+  allowed = ('a real number in (0, 1] (the probability that a weight is '
+             'kept)')
+  if not _is_real(keep_prob):
+    refuse(TypeError, where, 'keep_prob', keep_prob, allowed)
+  value = float(keep_prob)
+  if math.isnan(value) or not 0. < value <= 1.:
+    refuse(ValueError, where, 'keep_prob', keep_prob, allowed)
   return value
 
 
@@ -103,9 +117,10 @@ def check_parameterization(where: str, parameterization: Any) -> str:
 
 
 def check_bool(where: str, name: str, value: Any) -> bool:
-  if not isinstance(value, bool):
+  """Returns `value` as a bool (numpy's bools too), or raises."""
+  if not isinstance(value, (bool, np.bool_)):
     refuse(TypeError, where, name, value, 'True or False')
-  return value
+  return bool(value)
 
 
 def check_positive_ints(where: str, name: str, value: Any,
@@ -209,6 +224,14 @@ def check_input_shape(where: str, input_shape: Any, arguments: Mapping[str,
     refuse(TypeError, where, 'input_shape', input_shape,
            'a sequence of integers')
   ndim = len(input_shape)
+  batch = arguments.get('batch_axis', 0)
+  if arguments.get('dimension_numbers'):
+    batch = arguments['dimension_numbers'][0].index('N')
+  if any(d == 0 for i, d in enumerate(input_shape)
+         if i != batch % max(ndim, 1)):
+    refuse(ValueError, where, 'input_shape', tuple(input_shape),
+           'a shape with no zero-size axis but the batch axis (an example '
+           'needs at least one input feature)')
   if 'batch_axis' in arguments:
     axes = [arguments['batch_axis'], arguments['channel_axis']]
     for name, axis in zip(('batch_axis', 'channel_axis'), axes):

@@ -34,7 +34,7 @@ them.
 
 import dataclasses
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, TYPE_CHECKING
 
 import flax.linen as nn
 import jax
@@ -55,10 +55,19 @@ class _PrunedLinear(nn.Module):
   """Shared parameters and equation; subclasses say how to contract.
 
   The keyword-only pruning and dtype fields are declared here (keyword-only
-  fields follow every positional one, whatever the class); subclasses
-  declare their positional fields, `features`, ..., `W_std`, `b_std`,
-  `parameterization` and `s`, in the stax twin's order.
+  fields follow every positional one, whatever the class); each subclass
+  declares its positional fields in its own order (a convolution's
+  `kernel_size`, `strides`, `padding` come second), so the fields this
+  class's methods read from them are declared below for readers and type
+  checkers only.
   """
+  if TYPE_CHECKING:  # Declared by every subclass, positionally.
+    features: int
+    W_std: float
+    b_std: Optional[float]
+    parameterization: str
+    s: tuple[int, int]
+
   _: dataclasses.KW_ONLY
   sparsity: Optional[float] = None
   rescale: Optional[str] = 'forward'
@@ -77,8 +86,11 @@ class _PrunedLinear(nn.Module):
   def _affine(self, x: jax.Array, kernel_shape: Sequence[int], fan_in: int,
               contract) -> jax.Array:
     """`contract(x, kernel)` with the layer's masking, scaling and bias."""
-    law, sparsity = mask_laws.check_mask(type(self).__name__, self.mask,
-                                         self.sparsity)
+    name = type(self).__name__
+    if fan_in == 0:
+      validation.refuse(ValueError, name, 'x', x.shape,
+                        'inputs with at least one feature per example')
+    law, sparsity = mask_laws.check_mask(name, self.mask, self.sparsity)
     rule = PruningRule(sparsity, self.rescale)
     standard = self.parameterization.lower() == 'standard'
 
@@ -101,7 +113,7 @@ class _PrunedLinear(nn.Module):
             self.param('bias', bias_init, (self.features,), self.param_dtype))
     x, kernel, bias = nn.dtypes.promote_dtype(x, kernel, bias,
                                               dtype=self.dtype)
-    y = contract(x, masking.remask(kernel) * rule.forward_scale)
+    y = contract(x, masking.remask(kernel, rule.keep_prob) * rule.forward_scale)
     if not standard:
       y *= self.W_std / fan_in**0.5
     if bias is not None:
@@ -113,8 +125,10 @@ class _PrunedLinear(nn.Module):
 class PrunedDense(_PrunedLinear):
   """Randomly pruned dense layer; the flax twin of `nt_prune.PrunedDense`.
 
-  Same positional arguments as the stax twin (`features` for `out_dim`),
-  then the keyword-only pruning and dtype arguments.
+  The stax twin's leading positional arguments (`features` for `out_dim`,
+  `W_std`, `b_std`), then `parameterization` and `s` (the stax twin's
+  `batch_axis` and `channel_axis` are fixed here: examples first, features
+  last), then the keyword-only pruning and dtype arguments.
 
   Attributes:
     features: number of output features.
