@@ -14,23 +14,29 @@
 
 """Empirical NTK timings: nt_prune.empirical_ntk_fn and NT's, in one process.
 
-For each network (a ReLU MLP with a dense first layer and three pruned
-layers, and a pruned CNN), width, sparsity and batch, times, with `jax.jit`
+For each network (`examples/networks.py`: the paper's ReLU MLP, a dense first
+layer and three pruned layers, and the examples' CNN with a pruned readout),
+width, sparsity and batch, times, with `jax.jit`
 and `block_until_ready`, the median of `--repeats` runs (up to 25 where
 they take under a second in all) after a warm-up to the steady state a loop
 of calls runs at (the first call compiles; then up to 10 calls or a second):
 
-* `nt_prune.empirical_ntk_fn` on the pruned network;
+* `nt_prune.empirical_ntk_fn` on the pruned network, with `vmap_axes=0`
+  (`nt_prune`) and called as NT's users call it, with the default
+  `vmap_axes=None` (`nt_prune_default`); for the MLP, also on the flax twin
+  of the network (`nt_prune_flax`, `flax_over_stax` its ratio to the stax
+  twin's time, with the same weights);
 * each of NT's implementations (1 Jacobian contraction, NT's default;
   2 NTK-vector products; 3 structured derivatives, NT's fastest) that the
   installed jax can run, on the pruned network and on the dense network of
   the same width (`sparsity=0`, plain stax layers).
 
-Every implementation gets `vmap_axes=0` (examples are independent), NT's
+NT's implementations get `vmap_axes=0` (examples are independent), NT's
 recommended setting. A case whose warm-up takes over a minute is timed once.
 Ratios are against NT's fastest implementation on the dense network
 (`vs_dense_best`) and on the pruned network (`vs_pruned_best`); they are
-printed and written to `--out` as CSV, with the machine, and the README's
+printed and written to `--out` as CSV, with the machine and device, and the
+README's
 table is printed last (its last column is `1 / vs_pruned_best`: how many
 times faster nt_prune is). NT's implementations all run on every supported
 jax (nt_prune patches NT 0.6.5 at import); one that fails is reported with
@@ -44,6 +50,7 @@ import csv
 import os
 import platform
 import statistics
+import sys
 import time
 
 from absl import app
@@ -51,9 +58,15 @@ from absl import flags
 import jax
 from jax import random
 import neural_tangents as nt
-from neural_tangents import stax
 
 import nt_prune
+from nt_prune import flax as npf
+
+sys.path.insert(0, os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'examples'))
+# pylint: disable=g-import-not-at-top,wrong-import-position
+import networks
+# pylint: enable=g-import-not-at-top,wrong-import-position
 
 _QUICK = flags.DEFINE_bool('quick', False, 'One small case per network.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed runs per case, at least.')
@@ -72,26 +85,45 @@ _NT = {1: nt.NtkImplementation.JACOBIAN_CONTRACTION,
        3: nt.NtkImplementation.STRUCTURED_DERIVATIVES}
 
 
-def mlp(width: int, sparsity: float):
-  """Dense first layer, three pruned layers (plain stax if sparsity is 0)."""
-  def layer(out):
-    return (stax.Dense(out) if sparsity == 0 else
-            nt_prune.PrunedDense(out, sparsity=sparsity))
-  return stax.serial(stax.Dense(width), stax.Relu(), layer(width), stax.Relu(),
-                     layer(width), stax.Relu(), layer(1))
+def _build(arch: str, width: int, sparsity: float):
+  """The network (plain stax layers where `sparsity` is 0)."""
+  pruning = None if sparsity == 0 else sparsity
+  if arch == 'mlp':
+    return networks.paper_mlp(width, pruning)
+  return networks.cnn(width, sparsity=pruning, b_std=None, out_dim=1)
 
 
-def cnn(width: int, sparsity: float):
-  """Dense first conv, two pruned convs, a pruned readout (8x8 images)."""
-  def conv(out):
-    return (stax.Conv(out, (3, 3), padding='SAME') if sparsity == 0 else
-            nt_prune.PrunedConv(out, (3, 3), padding='SAME',
-                                sparsity=sparsity))
-  readout = (stax.Dense(1) if sparsity == 0 else
-             nt_prune.PrunedDense(1, sparsity=sparsity))
-  return stax.serial(stax.Conv(width, (3, 3), padding='SAME'), stax.Relu(),
-                     conv(width), stax.Relu(), conv(width), stax.Relu(),
-                     stax.Flatten(), readout)
+def network(arch: str, width: int, sparsity: float, n1: int, n2: int):
+  """`x1, x2, params, apply_fn` of a case."""
+  shape = (32,) if arch == 'mlp' else (8, 8, 3)
+  x1 = random.normal(random.PRNGKey(0), (n1,) + shape)
+  x2 = random.normal(random.PRNGKey(1), (n2,) + shape)
+  init_fn, apply_fn, _ = _build(arch, width, sparsity)
+  _, params = init_fn(random.PRNGKey(2), x1.shape)
+  return x1, x2, params, apply_fn
+
+
+def flax_twin(width: int, sparsity: float, x1):
+  """The flax MLP, its variables, and its stax twin's `apply_fn` and params.
+
+  The paper's architecture in flax (ReLU, three hidden layers, no biases;
+  `W_std=1.5`, which does not change the time), and its stax twin
+  (`nt_prune.flax.to_stax`) with the same weights.
+  """
+  model = networks.flax_mlp(width, sparsity=sparsity, b_std=None, depth=3,
+                            out_dim=1)
+  variables = model.init(random.PRNGKey(2), x1)
+  _, stax_apply, _ = npf.to_stax(model)
+  params = npf.to_stax_params(model, variables, x1.shape)
+  return model, variables, stax_apply, params
+
+
+def machine() -> str:
+  """The machine, jax, Python and device, for the CSV."""
+  device = jax.devices()[0]
+  return (f'{platform.machine()}, {os.cpu_count()} cores, jax '
+          f'{jax.__version__}, Python {platform.python_version()}, '
+          f'{device.platform}: {device.device_kind}')
 
 
 def _median_seconds(fn, *args) -> float:
@@ -122,7 +154,8 @@ def _median_seconds(fn, *args) -> float:
   return statistics.median(times)
 
 
-def _time(ntk_fn, x1, x2, params):
+def time_call(ntk_fn, x1, x2, params) -> float:
+  """Seconds per call of `jax.jit(ntk_fn)` (a median), or NaN if it fails."""
   try:
     return _median_seconds(jax.jit(ntk_fn), x1, x2, params)
   except Exception as e:  # pylint: disable=broad-except
@@ -130,7 +163,7 @@ def _time(ntk_fn, x1, x2, params):
     return float('nan')
 
 
-def _cases():
+def cases():
   if _QUICK.value:
     return [('mlp', 256, 0.9, 16, 32), ('cnn', 16, 0.9, 4, 8)]
   cases = []
@@ -158,49 +191,68 @@ def markdown(rows) -> str:
   def times(row, label):
     return ' / '.join(f'{row[f"nt{i}_{label}"]:.4f}' for i in _NT)
   lines = [
-      '| network | width | sparsity | batch | nt_prune | NT 1 / 2 / 3 on the '
-      'pruned network | NT 1 / 2 / 3 on the dense network | nt_prune / NT\'s '
-      'best on dense | NT\'s best on pruned / nt_prune |',
-      '|---|---|---|---|---|---|---|---|---|']
+      '| network | width | sparsity | batch | nt_prune | nt_prune, default '
+      'call | NT 1 / 2 / 3 on the pruned network | NT 1 / 2 / 3 on the dense '
+      'network | nt_prune / NT\'s best on dense | NT\'s best on pruned / '
+      'nt_prune | flax / stax |',
+      '|---|---|---|---|---|---|---|---|---|---|---|']
   for row in rows:
     lines.append(
         f'| {row["arch"]} | {row["width"]} | {row["sparsity"]} | '
         f'{row["n1"]}x{row["n2"]} | {row["nt_prune"]:.4f} | '
-        f'{times(row, "pruned")} | {times(row, "dense")} | '
-        f'{row["vs_dense_best"]:.2f} | {1 / row["vs_pruned_best"]:.2f} |')
+        f'{row["nt_prune_default"]:.4f} | {times(row, "pruned")} | '
+        f'{times(row, "dense")} | {row["vs_dense_best"]:.2f} | '
+        f'{1 / row["vs_pruned_best"]:.2f} | {row["flax_over_stax"]:.2f} |')
   return '\n'.join(lines)
+
+
+def _nt_times(apply_fn, label, x1, x2, params) -> dict[str, float]:
+  times = {}
+  for i, implementation in _NT.items():
+    times[f'nt{i}_{label}'] = time_call(nt.empirical_ntk_fn(
+        apply_fn, vmap_axes=0, implementation=implementation), x1, x2, params)
+    print(f'  NT {i} on the {label} network: '
+          f'{times[f"nt{i}_{label}"]:.4f} s')
+  return times
+
+
+def _nt_prune_times(arch, width, sparsity, x1, x2, params, apply_fn):
+  """nt_prune's times: `vmap_axes=0`, the default call, the flax twin."""
+  times = {'nt_prune': time_call(nt_prune.empirical_ntk_fn(
+      apply_fn, vmap_axes=0), x1, x2, params)}
+  times['nt_prune_default'] = time_call(nt_prune.empirical_ntk_fn(apply_fn),
+                                        x1, x2, params)
+  times['nt_prune_flax'] = times['flax_over_stax'] = float('nan')
+  if arch == 'mlp':
+    model, variables, stax_apply, stax_params = flax_twin(width, sparsity, x1)
+    twin = time_call(nt_prune.empirical_ntk_fn(stax_apply, vmap_axes=0), x1,
+                     x2, stax_params)
+    times['nt_prune_flax'] = time_call(nt_prune.empirical_ntk_fn(
+        lambda v, x: model.apply(v, x), vmap_axes=0), x1, x2, variables)
+    times['flax_over_stax'] = times['nt_prune_flax'] / twin
+  for key, value in times.items():
+    print(f'  {key}: {value:.4f}')
+  return times
 
 
 def main(argv):
   del argv
-  machine = f'{platform.machine()}, {os.cpu_count()} cores, jax ' \
-            f'{jax.__version__}, {platform.python_version()}'
-  print(f'Machine: {machine}')
+  print(f'Machine: {machine()}')
   rows = []
-  for arch, width, sparsity, n1, n2 in _cases():
-    build = mlp if arch == 'mlp' else cnn
-    shape = (32,) if arch == 'mlp' else (8, 8, 3)
-    x1 = random.normal(random.PRNGKey(0), (n1,) + shape)
-    x2 = random.normal(random.PRNGKey(1), (n2,) + shape)
+  for arch, width, sparsity, n1, n2 in cases():
     print(f'{arch} width={width} sparsity={sparsity} batch={n1}x{n2}')
     times = {}
     for label, s in (('pruned', sparsity), ('dense', 0.)):
-      init_fn, apply_fn, _ = build(width, s)
-      _, params = init_fn(random.PRNGKey(2), x1.shape)
-      for i, implementation in _NT.items():
-        times[f'nt{i}_{label}'] = _time(nt.empirical_ntk_fn(
-            apply_fn, vmap_axes=0, implementation=implementation), x1, x2,
-                                        params)
-        print(f'  NT {i} on the {label} network: '
-              f'{times[f"nt{i}_{label}"]:.4f} s')
+      x1, x2, params, apply_fn = network(arch, width, s, n1, n2)
+      times.update(_nt_times(apply_fn, label, x1, x2, params))
       if label == 'pruned':
-        times['nt_prune'] = _time(nt_prune.empirical_ntk_fn(
-            apply_fn, vmap_axes=0), x1, x2, params)
-        print(f'  nt_prune on the pruned network: {times["nt_prune"]:.4f} s')
+        times.update(_nt_prune_times(arch, width, sparsity, x1, x2, params,
+                                     apply_fn))
     best = {label: min((t for k, t in times.items()
-                        if k.endswith(label) and t == t), default=float('nan'))
+                        if k.startswith('nt') and k.endswith(label) and
+                        t == t), default=float('nan'))
             for label in ('dense', 'pruned')}
-    row = dict(machine=machine, arch=arch, width=width, sparsity=sparsity,
+    row = dict(machine=machine(), arch=arch, width=width, sparsity=sparsity,
                n1=n1, n2=n2, **times,
                vs_dense_best=times['nt_prune'] / best['dense'],
                vs_pruned_best=times['nt_prune'] / best['pruned'])
