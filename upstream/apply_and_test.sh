@@ -56,10 +56,15 @@ if [ "$scope" = full ]; then
   "${pytest[@]}" -rs tests "${ignore[@]}"
   exit
 fi
+# One run (one collection, one start of the workers); each file's tests are
+# chosen by its name and theirs.
+selection='jax_compat_test or is_input_test or rules_test'
+selection+=' or (empirical_test and not vmap_axes)'
+selection+=' or (predict_test and (MaxLearningRate or NTKMeanCovPrediction))'
+selection+=' or (batching_test and AnalyticKernelCompose)'
+selection+=' or (requirements_test and (InputReq or Diagonal))'
+selection+=' or (stax_test and test_dropout)'
 "${pytest[@]}" tests/jax_compat_test.py tests/stax/is_input_test.py \
-  tests/rules_test.py
-"${pytest[@]}" tests/empirical_test.py -k 'not vmap_axes'
-"${pytest[@]}" tests/predict_test.py -k 'MaxLearningRate or NTKMeanCovPrediction'
-"${pytest[@]}" tests/batching_test.py -k 'AnalyticKernelCompose'
-"${pytest[@]}" tests/stax/requirements_test.py -k 'InputReq or Diagonal'
-"${pytest[@]}" tests/stax/stax_test.py -k 'test_dropout'
+  tests/rules_test.py tests/empirical_test.py tests/predict_test.py \
+  tests/batching_test.py tests/stax/requirements_test.py \
+  tests/stax/stax_test.py -k "$selection"
