@@ -718,6 +718,17 @@ class JaxprAccessTest(absltest.TestCase):
 
 class ArgumentsTest(absltest.TestCase):
 
+  def test_bad_options(self):
+    with self.assertRaisesRegex(TypeError, r'empirical_ntk_fn: `_options` '
+                                r"must be None or .*Options, got 'kept'"):
+      nt_prune.empirical_ntk_fn(len, _options='kept')
+    with self.assertRaisesRegex(TypeError, r"Options: `path` must be a Path "
+                                r"or None, got 'kept'"):
+      Options(path='kept')
+    with self.assertRaisesRegex(ValueError, r'Options: `step_elements` must '
+                                r'be an integer of at least 1, got 0'):
+      Options(step_elements=0)
+
   def test_bad_arguments(self):
     with self.assertRaisesRegex(TypeError, r'empirical_ntk_fn: `f` must be a '
                                 r'function'):
