@@ -54,7 +54,7 @@ _SHAPES = {'mlp': (5, 7), 'cnn': (3, 6, 6, 2)}
 
 
 def _nt(apply_fn, x1, x2, params, **kwargs):
-  """NT's Jacobian contraction, compiled (op by op, several times slower)."""
+  """NT's Jacobian contraction, compiled (as the engine computes under jit)."""
   return jax.jit(nt.empirical_ntk_fn(apply_fn, implementation=_NT1,
                                      **kwargs))(x1, x2, params)
 
