@@ -42,6 +42,11 @@ from nt_prune._src.layers import PrunedDense
 from nt_prune._src.pruned import pruned
 from nt_prune._src.pruned import SUPPORTED_CONSTRUCTORS
 
+# Networks pruned in every layer: the exact kernel of a pruned input layer.
+from nt_prune._src.input_mixture import MaskSamples
+from nt_prune._src.input_mixture import MAX_ENUMERATED_MASKS
+from nt_prune._src.input_mixture import serial
+
 # Pruning: rule, mask laws, per-layer sparsities.
 from nt_prune._src.mask_laws import MASK_LAWS
 from nt_prune._src.mask_laws import NByM
@@ -62,6 +67,7 @@ from nt_prune._src.empirical import empirical_ntk_fn
 
 __all__ = [
     'MASK_LAWS',
+    'MAX_ENUMERATED_MASKS',
     'NByM',
     'PrunedConv',
     'PrunedDense',
@@ -74,7 +80,9 @@ __all__ = [
     'keep_masks',
     'kept',
     'layer_sparsities',
+    'MaskSamples',
     'pruned',
     'pruning_masks',
     'remask',
+    'serial',
 ]

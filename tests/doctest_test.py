@@ -32,6 +32,7 @@ _DOCUMENTED = {
     'pruned': nt_prune.pruned,
     'empirical_ntk_fn': nt_prune.empirical_ntk_fn,
     'remask': nt_prune.remask,
+    'serial': nt_prune.serial,
     'layer_sparsities': nt_prune.layer_sparsities,
     'relative_error': nt_prune.diagnostics.relative_error,
     'loglog_slope': nt_prune.diagnostics.loglog_slope,

@@ -73,6 +73,16 @@ def layer_requirements(kernel_fn: Callable[..., Any]) -> Mapping[str, Any]:
   return dict(reqs)
 
 
+def copy_requirements(source: Callable[..., Any],
+                      target: Callable[..., Any]) -> None:
+  """Gives `target` the input requirements of NT `kernel_fn` `source`.
+
+  So that NT's combinators (`stax.serial`, `nt.batch`) treat a function that
+  wraps a `kernel_fn` as that `kernel_fn`.
+  """
+  _nt_requirements._set_req(target, layer_requirements(source))  # pylint: disable=protected-access
+
+
 _MARKER = '_nt_prune_marks_is_input'
 
 

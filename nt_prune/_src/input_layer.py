@@ -26,9 +26,10 @@ Erf, `q = 0.3`) it is 40% (NNGP) and 34% (NTK) at `d = 2`, 13% and 11% at
 `d = 10`.
 
 By default `kernel_fn` therefore raises for such a layer (for every `get`).
-Ways out: keep the first layer dense, as the paper's authors do in their NTK
-experiments, or pass `approximate_input_layer=True` to accept the Gaussian
-approximation.
+Ways out: `nt_prune.serial` (`input_mixture.py`) gives the exact kernel of the
+mixture when the pruned layer comes first; or keep the first layer dense, as
+the paper's authors do in their NTK experiments; or pass
+`approximate_input_layer=True` to accept the Gaussian approximation.
 
 Where the inputs are is read from `Kernel.is_input`, which nt_prune makes NT
 set on the input kernel (`_nt_internals.install_input_kernel_marker`) and
@@ -61,7 +62,10 @@ def check_not_on_inputs(k: Kernel, rule: PruningRule,
       f'grows. Its pruned outputs are then a mixture of Gaussians over masks, '
       f'not a Gaussian, and the infinite-width kernel of any nonlinearity '
       f'after it differs from the Gaussian rule (relative error '
-      f'O(1 / (q d)) with q = 1 - sparsity = {rule.keep_prob:g}). Either keep '
-      f'the first layer dense (`stax.Dense`/`stax.Conv`, or sparsity=0), as '
-      f'the paper\'s authors do in their NTK experiments, or pass '
-      f'`approximate_input_layer=True` to accept the Gaussian approximation.')
+      f'O(1 / (q d)) with q = 1 - sparsity = {rule.keep_prob:g}). For the '
+      f'exact kernel, build the network with `nt_prune.serial` instead of '
+      f'`stax.serial`, this layer first (it sums over the masks of one unit); '
+      f'or keep the first layer dense (`stax.Dense`/`stax.Conv`, or '
+      f'sparsity=0), as the paper\'s authors do in their NTK experiments; or '
+      f'pass `approximate_input_layer=True` to accept the Gaussian '
+      f'approximation.')

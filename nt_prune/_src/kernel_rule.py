@@ -92,6 +92,36 @@ def _scaled(k: Kernel, covariance_factor: float, ntk_factor: float) -> Kernel:
                    ntk=_scale(k.ntk, ntk_factor))
 
 
+def scaled_weight_kernel(
+    k: Kernel,
+    dense_kernel_fn: Callable[..., Kernel],
+    covariance_factor: float,
+    gradient_factor: float,
+    **kwargs: Any,
+) -> Kernel:
+  """The dense layer's kernel with factors on its weight terms.
+
+  Args:
+    k: input `Kernel`.
+    dense_kernel_fn: `kernel_fn` of the dense layer.
+    covariance_factor: factor on the weight part of the NNGP (and covariances)
+      and on the NTK term carried from below (:math:`f_v`).
+    gradient_factor: factor on the NTK term of the layer's own weight
+      gradients (:math:`f_g`).
+    **kwargs: passed on to `dense_kernel_fn`, as NT's combinators do.
+
+  Returns:
+    `D(f_v K_x, f_v Theta_x)` with its NTK replaced by that of
+    `D(f_g K_x, f_v Theta_x)` (see the module docstring).
+  """
+  f_v, f_g = covariance_factor, gradient_factor
+  out = dense_kernel_fn(k if f_v == 1. else _scaled(k, f_v, f_v), **kwargs)
+  if f_g != f_v and k.ntk is not None:
+    ntk = dense_kernel_fn(_scaled(k, f_g, f_v), **kwargs).ntk
+    out = out.replace(ntk=ntk)
+  return out
+
+
 def pruned_kernel(
     k: Kernel,
     dense_kernel_fn: Callable[..., Kernel],
@@ -109,9 +139,5 @@ def pruned_kernel(
   Returns:
     The output `Kernel` of the pruned layer.
   """
-  f_v, f_g = rule.forward_variance_factor, rule.weight_gradient_factor
-  out = dense_kernel_fn(k if f_v == 1. else _scaled(k, f_v, f_v), **kwargs)
-  if f_g != f_v and k.ntk is not None:
-    ntk = dense_kernel_fn(_scaled(k, f_g, f_v), **kwargs).ntk
-    out = out.replace(ntk=ntk)
-  return out
+  return scaled_weight_kernel(k, dense_kernel_fn, rule.forward_variance_factor,
+                              rule.weight_gradient_factor, **kwargs)

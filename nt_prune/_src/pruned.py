@@ -33,9 +33,11 @@ Like `stax.serial`, the combinator is decorated with `stax.layer` and
 `stax.supports_masking`, so it is not wrapped a second time.
 """
 
+import dataclasses
 import functools
 import inspect
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
+import weakref
 
 import jax
 from jax import random
@@ -61,6 +63,43 @@ SUPPORTED_CONSTRUCTORS = {
 
 # An NT layer `(init_fn, apply_fn, kernel_fn)` (NT's own alias is private).
 Layer = tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class PrunedLayerSpec:
+  """What a built pruned layer is: read by `nt_prune.serial`.
+
+  Attributes:
+    name: the layer's name (`'PrunedDense'`, ...).
+    constructor: the NT weight layer it prunes.
+    arguments: the constructor's arguments, by name, defaults applied.
+    rule: sparsity and rescale mode.
+    law: the mask law.
+    approximate_input_layer: whether the Gaussian rule was accepted on raw
+      inputs.
+  """
+  name: str
+  constructor: Callable[..., Layer]
+  arguments: Mapping[str, Any]
+  rule: PruningRule
+  law: mask_laws.MaskLaw
+  approximate_input_layer: bool
+
+
+# Built pruned layers, by their `apply_fn` (which `stax.layer` returns as
+# is); weak, so that a layer's description goes with the layer.
+_SPECS = weakref.WeakKeyDictionary()
+
+
+def spec_of(layer: Any) -> Optional[PrunedLayerSpec]:
+  """The description of a layer built by `pruned`, or `None` for others."""
+  if not isinstance(layer, tuple) or len(layer) != 3:
+    return None
+  try:
+    return _SPECS.get(layer[1])
+  except TypeError:  # Not weakly referenceable: not ours.
+    return None
+
 
 def _check_params(layer_name: str, params: Any, expected: Any,
                   input_shape: tuple[int, ...]) -> None:
@@ -234,6 +273,8 @@ def pruned(
       check_not_on_inputs(k, rule, approximate_input_layer, layer_name)
       return pruned_kernel(k, kernel_dense, rule, **kwargs)
 
+    _SPECS[apply_fn] = PrunedLayerSpec(layer_name, constructor, arguments,
+                                       rule, law, approximate_input_layer)
     return init_fn, apply_fn, kernel_fn
 
   pruned_layer.__name__ = pruned_layer.__qualname__ = layer_name

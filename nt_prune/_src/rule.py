@@ -75,6 +75,22 @@ class PruningRule:
     return self.keep_prob**-0.5 if self.rescale == 'forward' else 1.
 
   @property
+  def kept_variance_factor(self) -> float:
+    """Variance of a kept weight's contribution, relative to the dense one.
+
+    `forward_scale**2 * init_scale**2`: `1/q` with either rescale, 1 without.
+    Given the mask, a layer's kernel is the dense kernel of its kept inputs
+    with this factor on the forward variance (`nt_prune.serial` uses it on the
+    raw inputs, where the mask does not average out).
+    """
+    return 1. / self.keep_prob if self.rescale is not None else 1.
+
+  @property
+  def kept_gradient_factor(self) -> float:
+    """Factor on a kept weight's own gradient term: `forward_scale**2`."""
+    return 1. / self.keep_prob if self.rescale == 'forward' else 1.
+
+  @property
   def forward_variance_factor(self) -> float:
     """Factor on the weight part of the NNGP and on the carried NTK term.
 
