@@ -15,8 +15,8 @@
 """Networks, data and output shared by the examples and the tests (no flags).
 
 Every architecture has a dense first layer (a pruned layer on the raw inputs
-has no Gaussian limit, see `nt_prune.PrunedDense`) and pruned layers after
-it. `sparsity=None` (with the default Bernoulli `mask`) builds the same
+has no Gaussian limit; `nt_prune.serial` gives its exact kernel, see
+`prune_every_layer.py`) and pruned layers after it. `sparsity=None` (with the default Bernoulli `mask`) builds the same
 architecture from plain `stax` layers only; `mask=nt_prune.NByM(n, m)` takes
 its sparsity from the law. The tests import this module through
 `tests/models.py`.

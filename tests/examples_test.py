@@ -147,6 +147,18 @@ class ExamplesTest(absltest.TestCase):
     self.assertIn('Infinite-width NTK regression', out)
     self.assertIn('dist. to kernel', out)
 
+  def test_prune_every_layer(self):
+    with tempfile.TemporaryDirectory() as out_dir:
+      out = _run('prune_every_layer', '--quick', f'--out_dir={out_dir}')
+      self.assertTrue(os.path.getsize(
+          os.path.join(out_dir, 'input_layer_error.png')) > 0)
+      with open(os.path.join(out_dir, 'results.csv')) as f:
+        parts = [row['part'] for row in csv.DictReader(f)]
+    self.assertIn('(a) exact NTK vs wide finite networks', out)
+    self.assertIn('pruned everywhere, ERK', out)
+    # Quick: (a) one case, (b) two data sets x four laws, (c) four networks.
+    self.assertEqual(parts, ['a'] + ['b'] * 8 + ['c'] * 4)
+
 
 if __name__ == '__main__':
   absltest.main()

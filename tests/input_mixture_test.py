@@ -266,6 +266,18 @@ class CompositionTest(parameterized.TestCase):
     both = kernel_fn(jnp.concatenate([x1, x2]), None, 'ntk')
     np.testing.assert_allclose(both[:3, 3:], full.ntk, rtol=1e-5, atol=1e-7)
 
+  def test_a_large_batch_is_summed_in_chunks(self):
+    # 1500 inputs: a column's kernels hold about 4.5M entries, so the 8
+    # columns are summed a few at a time (memory bound); rows against x2
+    # (small kernels, one chunk) must agree.
+    x = random.normal(random.PRNGKey(6), (1500, 3))
+    kernel_fn = nt_prune.serial(
+        nt_prune.PrunedDense(8, b_std=0.5, sparsity=0.5), stax.Erf(),
+        stax.Dense(1))[2]
+    full = kernel_fn(x, None, 'ntk')
+    np.testing.assert_allclose(full[:5], kernel_fn(x[:5], x, 'ntk'),
+                               rtol=1e-5, atol=1e-6)
+
   def test_diagonal_batch(self):
     kernel_fn = self._kernel_fn()
     full = kernel_fn(_IMAGES, None, None, diagonal_batch=False)

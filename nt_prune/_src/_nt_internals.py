@@ -146,7 +146,12 @@ def _with_flag_rule(
 
 
 def install_input_flag_rules() -> None:
-  """Makes NT's layers propagate `is_input` by the math (idempotent)."""
+  """Makes NT's layers propagate `is_input` by the math (idempotent).
+
+  This rebinds NT's `FanInSum`, `FanInProd`, `FanInConcat` (and the other
+  layers of `_FLAG_RULES`) in `neural_tangents.stax`: a stopgap, to be removed
+  once NT carries `upstream/is_input.patch`.
+  """
   for name, (module, rule) in _FLAG_RULES.items():
     original = getattr(module, name)
     if getattr(original, _MARKER, False):

@@ -20,10 +20,10 @@ layers such as `Flatten` or pooling) has a fixed fan-in, the input dimension
 `d`. Its own NNGP and NTK (second moments) are exact, but conditioned on the
 mask its outputs are Gaussian with a mask-dependent covariance, so over masks
 they are a mixture of Gaussians, and a nonlinearity after it has a different
-kernel than the Gaussian rule gives. The relative error is `O(1 / (q d))`:
-against the exact mixture over all `2^d` masks (`tests/input_layer_test.py`,
-Erf, `q = 0.3`) it is 40% (NNGP) and 34% (NTK) at `d = 2`, 13% and 11% at
-`d = 10`.
+kernel than the Gaussian rule gives. The relative error is `O(1 / (q d))`
+(`examples/prune_every_layer.py` measures it against the exact kernel of
+`nt_prune.serial`; `tests/input_mixture_test.py` checks that wide finite
+networks reject the Gaussian rule at small `d`).
 
 By default `kernel_fn` therefore raises for such a layer (for every `get`).
 Ways out: `nt_prune.serial` (`input_mixture.py`) gives the exact kernel of the

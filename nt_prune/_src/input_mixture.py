@@ -42,7 +42,7 @@ with
 
 (the expectation of the product), where :math:`T_\phi`, :math:`T_{\phi'}`
 are computed by NT's own layers from each :math:`\Sigma_m`, and the
-expectation is over one unit's column law (`input_masks.py`; unlike in hidden
+expectation is over one unit's column law (`mask_columns.py`; unlike in hidden
 layers, the mask law changes the limit here).
 
 :math:`\mathbb{E}_m` is computed exactly, as a weighted sum over the distinct
@@ -65,7 +65,7 @@ from neural_tangents import stax
 import numpy as np
 
 from nt_prune._src import _nt_internals
-from nt_prune._src import input_masks
+from nt_prune._src import mask_columns
 from nt_prune._src import validation
 from nt_prune._src.kernel_rule import scaled_weight_kernel
 from nt_prune._src.pruned import Layer
@@ -278,7 +278,7 @@ class _Block:
     _, channels, taps = _feature_layout(self.spec, x)
     spec = self.spec
     if self.input_masks is None:
-      n = input_masks.count('serial', spec.law, spec.rule.keep_prob,
+      n = mask_columns.count('serial', spec.law, spec.rule.keep_prob,
                             channels, taps)
       if n > MAX_ENUMERATED_MASKS:
         validation.refuse(
@@ -287,11 +287,11 @@ class _Block:
             f'{channels * taps} input features have {n} distinct mask '
             f'columns under mask={spec.law!r} (more than '
             f'MAX_ENUMERATED_MASKS = {MAX_ENUMERATED_MASKS} to sum exactly)')
-      columns, weights = input_masks.enumerate_columns(
+      columns, weights = mask_columns.enumerate_columns(
           'serial', spec.law, spec.rule.keep_prob, channels, taps)
       return jnp.asarray(columns), jnp.asarray(weights, jnp.float32)
     count, key = self.input_masks
-    columns = input_masks.sample_columns('serial', spec.law,
+    columns = mask_columns.sample_columns('serial', spec.law,
                                          spec.rule.keep_prob, channels, taps,
                                          count, key)
     return columns, jnp.full(count, 1. / count, jnp.float32)

@@ -46,8 +46,9 @@ layer are exchangeable in the infinite-width limit, so
 whichever :math:`q N` inputs are kept (law of large numbers over the kept
 ones), which is the Bernoulli rule. The same holds per filter tap of a
 convolution, whose patch sums are averages over taps. On the raw network
-inputs the fan-in is fixed and the inputs are not exchangeable; there the
-existing refusal applies to every law.
+inputs the fan-in is fixed and the inputs are not exchangeable: there the
+law changes the limit, which `nt_prune.serial` computes exactly
+(`input_mixture.py`, `mask_columns.py`).
 
 Draws are reproducible from the `rng`, vectorized (one sort of random bits
 along the fan-in; no Python loops over units), and each law's kept counts are
@@ -124,6 +125,17 @@ def _first_k(rng: jax.Array, length: int, columns: int, k: int) -> jax.Array:
       True).reshape(shape)
 
 
+def fan_in_kept(where: str, keep_prob: float, fan_in: int) -> int:
+  """`round(q * fan_in)`, the inputs each unit keeps under `'fan_in'`."""
+  k = round(keep_prob * fan_in)
+  if k < 1:
+    validation.refuse(ValueError, where, 'sparsity', 1. - keep_prob,
+                      f'a sparsity that keeps at least one of the '
+                      f'{fan_in} inputs of each unit (round(q * fan_in) = '
+                      f'{k} with q = {keep_prob!r})')
+  return k
+
+
 # Folded into the weight's `rng` to draw the mask, so that the weights are
 # exactly those the dense layer draws from the same `rng` (stax and flax).
 MASK_SALT = 0x5052554E  # 'PRUN'
@@ -161,13 +173,8 @@ def draw(where: str, law: MaskLaw, rng: jax.Array, shape: Sequence[int],
       shape[out_axis],)
   if law == 'fan_in':
     fan_in = size // shape[out_axis]
-    k = round(keep_prob * fan_in)
-    if k < 1:
-      validation.refuse(ValueError, where, 'sparsity', 1. - keep_prob,
-                        f'a sparsity that keeps at least one of the '
-                        f'{fan_in} inputs of each unit (round(q * fan_in) = '
-                        f'{k} with q = {keep_prob!r})')
-    kept = _first_k(rng, fan_in, shape[out_axis], k)
+    kept = _first_k(rng, fan_in, shape[out_axis],
+                    fan_in_kept(where, keep_prob, fan_in))
     return jnp.moveaxis(kept.reshape(moved_shape), -1, out_axis)
   n, m = law
   channels = shape[in_axis]

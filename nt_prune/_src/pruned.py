@@ -238,8 +238,9 @@ def pruned(
     try:
       bound = signature.bind(*args, **kwargs)
     except TypeError as e:
-      raise TypeError(f'{layer_name}: {e}; the arguments are those of '
-                      f'stax.{constructor.__name__}{signature}.') from None
+      validation.refuse(
+          TypeError, layer_name, 'arguments', (args, kwargs),
+          f'those of stax.{constructor.__name__}{signature} ({e})')
     bound.apply_defaults()
     arguments = validation.check_layer_arguments(layer_name, bound.arguments)
     init_dense, apply_dense, kernel_dense = constructor(**arguments)

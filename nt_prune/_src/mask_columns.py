@@ -46,16 +46,6 @@ from nt_prune._src import mask_laws
 from nt_prune._src import validation
 
 
-def _fan_in_k(where: str, keep_prob: float, features: int) -> int:
-  k = round(keep_prob * features)
-  if k < 1:
-    validation.refuse(ValueError, where, 'sparsity', 1. - keep_prob,
-                      f'a sparsity that keeps at least one of the {features} '
-                      f'inputs of each unit (round(q * fan_in) = {k} with '
-                      f'q = {keep_prob!r})')
-  return k
-
-
 def _check_groups(where: str, law: mask_laws.NByM, channels: int) -> None:
   if channels % law.m:
     validation.refuse(ValueError, where, 'mask', law,
@@ -70,7 +60,8 @@ def count(where: str, law: mask_laws.MaskLaw, keep_prob: float,
   if law in ('bernoulli', 'exact'):
     return 2**features if keep_prob < 1. else 1
   if law == 'fan_in':
-    return math.comb(features, _fan_in_k(where, keep_prob, features))
+    return math.comb(features,
+                     mask_laws.fan_in_kept(where, keep_prob, features))
   _check_groups(where, law, channels)
   return math.comb(law.m, law.n)**(features // law.m)
 
@@ -108,7 +99,8 @@ def enumerate_columns(where: str, law: mask_laws.MaskLaw, keep_prob: float,
     kept = columns.sum(1)
     return columns, keep_prob**kept * (1. - keep_prob)**(features - kept)
   if law == 'fan_in':
-    columns = _subsets(features, _fan_in_k(where, keep_prob, features))
+    columns = _subsets(features,
+                       mask_laws.fan_in_kept(where, keep_prob, features))
     return columns, np.full(len(columns), 1. / len(columns))
   _check_groups(where, law, channels)
   groups = channels // law.m
