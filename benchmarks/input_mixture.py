@@ -86,12 +86,8 @@ def main(argv):
                      ratio=seconds[0] / seconds[1], machine=where))
     print(f'{n:>5} {d:>3} {columns:>8} {1e3 * seconds[0]:>10.2f} ms '
           f'{1e3 * seconds[1]:>9.2f} ms {rows[-1]["ratio"]:>7.1f}')
-  os.makedirs(os.path.dirname(_CSV.value) or '.', exist_ok=True)
-  with open(_CSV.value, 'w') as f:
-    f.write(','.join(rows[0]) + '\n')
-    for row in rows:
-      f.write(','.join(f'"{v}"' if isinstance(v, str) else str(v)
-                       for v in row.values()) + '\n')
+  empirical_ntk.networks.write_csv(rows, os.path.dirname(_CSV.value),
+                                   os.path.basename(_CSV.value))
   print(f'wrote {_CSV.value}')
 
 
