@@ -29,7 +29,6 @@ writes them to `--out` as CSV with the machine and device.
 import csv
 import importlib.util
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,16 +77,12 @@ def main(argv):
       continue
     x1, x2, params, apply_fn = empirical_ntk.network(arch, width, sparsity,
                                                      n1, n2)
-    engines = {'before': before.empirical_ntk_fn(apply_fn, vmap_axes=0),
-               'after': nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0)}
-    times = {name: [] for name in engines}
-    for _ in range(_ROUNDS.value):
-      for name, ntk_fn in engines.items():
-        times[name].append(empirical_ntk.time_call(ntk_fn, x1, x2, params))
+    engines = {
+        'before': (before.empirical_ntk_fn(apply_fn, vmap_axes=0), params),
+        'after': (nt_prune.empirical_ntk_fn(apply_fn, vmap_axes=0), params)}
     row = dict(machine=machine, arch=arch, width=width, sparsity=sparsity,
-               n1=n1, n2=n2,
-               before=statistics.median(times['before']),
-               after=statistics.median(times['after']))
+               n1=n1, n2=n2, **empirical_ntk.alternating_medians(
+                   engines, x1, x2, _ROUNDS.value))
     row['after_over_before'] = row['after'] / row['before']
     print(f'{arch} width={width} sparsity={sparsity} batch={n1}x{n2}: '
           f'before {row["before"]:.4f} s, after {row["after"]:.4f} s, '

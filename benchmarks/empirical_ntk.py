@@ -163,6 +163,19 @@ def time_call(ntk_fn, x1, x2, params) -> float:
     return float('nan')
 
 
+def alternating_medians(calls, x1, x2, rounds: int) -> dict[str, float]:
+  """Median seconds of each `(ntk_fn, params)` in `calls`, timed in turns.
+
+  Each round times every call once (`time_call`), in order, so that slow
+  drifts of the machine affect all alike.
+  """
+  times = {name: [] for name in calls}
+  for _ in range(rounds):
+    for name, (ntk_fn, params) in calls.items():
+      times[name].append(time_call(ntk_fn, x1, x2, params))
+  return {name: statistics.median(t) for name, t in times.items()}
+
+
 def cases():
   if _QUICK.value:
     return [('mlp', 256, 0.9, 16, 32), ('cnn', 16, 0.9, 4, 8)]

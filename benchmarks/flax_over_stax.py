@@ -24,7 +24,6 @@ median of each and their ratio, flax / stax.
 """
 
 import os
-import statistics
 import sys
 
 from absl import app
@@ -57,13 +56,9 @@ def main(argv):
                                            vmap_axes=0), variables),
         'stax': (nt_prune.empirical_ntk_fn(stax_apply, vmap_axes=0),
                  stax_params)}
-    times = {name: [] for name in calls}
-    for _ in range(_ROUNDS.value):
-      for name, (ntk_fn, params) in calls.items():
-        times[name].append(empirical_ntk.time_call(ntk_fn, x1, x2, params))
     row = dict(machine=machine, width=width, sparsity=sparsity, n1=n1, n2=n2,
-               flax=statistics.median(times['flax']),
-               stax=statistics.median(times['stax']))
+               **empirical_ntk.alternating_medians(calls, x1, x2,
+                                                   _ROUNDS.value))
     row['flax_over_stax'] = row['flax'] / row['stax']
     rows.append(row)
     print(f'width={width} sparsity={sparsity} batch={n1}x{n2}: flax '
