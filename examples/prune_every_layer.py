@@ -91,34 +91,43 @@ def finite_ntks(layers, x, width_networks, key):
       for k in random.split(key, width_networks)])
 
 
-def part_a(quick, rows):
+def _compare(data, x, q, width, count, masks, rows):
+  """One row of (a): finite networks, exact and Gaussian kernels at `x`."""
+  s = [1 - q, 1 - q, 1 - q]
+  exact = nt_prune.serial(*network(width, s), input_masks=masks)[2](
+      x, None, 'ntk')
+  gauss = stax.serial(*network(width, s, approximate=True))[2](x, None, 'ntk')
+  samples = finite_ntks(network(width, s, out_dim=width), x, count,
+                        random.PRNGKey(x.shape[1]))
+  mean = samples.mean(0)
+  err = lambda a, b: float(diagnostics.relative_error(a, b))
+  spread = float(np.sqrt(samples.var(0, ddof=1).sum() / count) /
+                 np.linalg.norm(exact))
+  row = dict(part='a', data=data, d=x.shape[1], q=q, width=width,
+             finite_vs_exact=err(mean, exact), standard_error=spread,
+             gaussian_vs_exact=err(gauss, exact),
+             finite_vs_gaussian=err(mean, gauss))
+  rows.append(row)
+  print(f'{data:>7} {row["d"]:>3} {q:>4} {row["finite_vs_exact"]:>16.4f} '
+        f'{spread:>6.4f} {row["gaussian_vs_exact"]:>18.4f} '
+        f'{row["finite_vs_gaussian"]:>19.4f}')
+
+
+def part_a(quick, rows, x_digits):
   """Exact vs finite networks vs the Gaussian rule, by `d` and `q`."""
-  print('\n(a) exact NTK vs wide finite networks vs the Gaussian rule '
-        '(Erf, sphere)')
-  print(f'{"d":>3} {"q":>4} {"finite vs exact":>16} {"+-":>6} '
+  print('\n(a) exact NTK vs wide finite networks vs the Gaussian rule (Erf; '
+        'digits: 2048 sampled columns)')
+  print(f'{"data":>7} {"d":>3} {"q":>4} {"finite vs exact":>16} {"+-":>6} '
         f'{"Gaussian vs exact":>18} {"finite vs Gaussian":>19}')
   width, count = (128, 8) if quick else (512, 32)
   for d in ((2,) if quick else (2, 4, 8)):
     x = networks.sphere_inputs(6, d) * np.sqrt(d)
     for q in ((0.3,) if quick else (0.3, 0.7)):
-      s = [1 - q, 1 - q, 1 - q]
-      exact = nt_prune.serial(*network(width, s))[2](x, None, 'ntk')
-      gauss = stax.serial(*network(width, s, approximate=True))[2](
-          x, None, 'ntk')
-      samples = finite_ntks(network(width, s, out_dim=width), x, count,
-                            random.PRNGKey(d))
-      mean = samples.mean(0)
-      err = lambda a, b: float(diagnostics.relative_error(a, b))
-      spread = float(np.sqrt(samples.var(0, ddof=1).sum() / count) /
-                     np.linalg.norm(exact))
-      row = dict(part='a', data='sphere', d=d, q=q, width=width,
-                 finite_vs_exact=err(mean, exact), standard_error=spread,
-                 gaussian_vs_exact=err(gauss, exact),
-                 finite_vs_gaussian=err(mean, gauss))
-      rows.append(row)
-      print(f'{d:>3} {q:>4} {row["finite_vs_exact"]:>16.4f} {spread:>6.4f} '
-            f'{row["gaussian_vs_exact"]:>18.4f} '
-            f'{row["finite_vs_gaussian"]:>19.4f}')
+      _compare('sphere', x, q, width, count, None, rows)
+  if not quick:
+    for q in (0.3, 0.7):
+      _compare('digits', x_digits[:6], q, width, count,
+               nt_prune.MaskSamples(2048, random.PRNGKey(2)), rows)
 
 
 def part_b(quick, rows, x_digits):
@@ -203,7 +212,8 @@ def main(argv):
   del argv
   rows = []
   x_digits = networks.digits(20 if FLAGS.quick else 100, 0)[0]
-  for part in (part_a, lambda *a: part_b(*a, x_digits), part_c):
+  for part in (lambda *a: part_a(*a, x_digits),
+               lambda *a: part_b(*a, x_digits), part_c):
     start = time.time()
     part(FLAGS.quick, rows)
     print(f'({time.time() - start:.0f} s)')
