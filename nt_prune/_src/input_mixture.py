@@ -390,26 +390,22 @@ def serial(*layers: Layer,
   init_fn, apply_fn, serial_kernel_fn = stax.serial(*layers)
   block = _block(layers, masks) if layers else None
 
-  def evaluate(x1, x2, get, kwargs, groups):
-    if block is None or isinstance(x1, Kernel):
-      out = serial_kernel_fn(x1, x2, get, **kwargs)
-      return [out] * groups
-    columns, weights = block.columns(x1)
-    if groups == 1:
-      return [block.kernel(x1, x2, get, columns, weights, kwargs)]
-    return [block.kernel(x1, x2, get, columns[g::groups],
-                         weights[g::groups] / weights[g::groups].sum(),
-                         kwargs)
-            for g in range(groups)]
-
   def kernel_fn(x1, x2=None, get=None, **kwargs):
-    return evaluate(x1, x2, get, kwargs, 1)[0]
+    if block is None or isinstance(x1, Kernel):
+      return serial_kernel_fn(x1, x2, get, **kwargs)
+    columns, weights = block.columns(x1)
+    return block.kernel(x1, x2, get, columns, weights, kwargs)
 
   def standard_error(x1, x2=None, get=None, **kwargs):
     if block is None or block.input_masks is None or isinstance(x1, Kernel):
       return jax.tree_util.tree_map(jnp.zeros_like,
                                     kernel_fn(x1, x2, get, **kwargs))
-    estimates = evaluate(x1, x2, get, kwargs, STANDARD_ERROR_GROUPS)
+    # Batch means: the estimate from each of the groups of columns.
+    columns, weights = block.columns(x1)
+    groups = STANDARD_ERROR_GROUPS
+    estimates = [block.kernel(x1, x2, get, columns[g::groups],
+                              weights[g::groups] / weights[g::groups].sum(),
+                              kwargs) for g in range(groups)]
     return jax.tree_util.tree_map(
         lambda *e: jnp.std(jnp.stack(e), 0, ddof=1) / np.sqrt(len(e)),
         *estimates)

@@ -43,14 +43,6 @@ from jax import numpy as jnp
 import numpy as np
 
 from nt_prune._src import mask_laws
-from nt_prune._src import validation
-
-
-def _check_groups(where: str, law: mask_laws.NByM, channels: int) -> None:
-  if channels % law.m:
-    validation.refuse(ValueError, where, 'mask', law,
-                      f'NByM(n, m) with m dividing the {channels} input '
-                      f'channels')
 
 
 def count(where: str, law: mask_laws.MaskLaw, keep_prob: float,
@@ -62,7 +54,7 @@ def count(where: str, law: mask_laws.MaskLaw, keep_prob: float,
   if law == 'fan_in':
     return math.comb(features,
                      mask_laws.fan_in_kept(where, keep_prob, features))
-  _check_groups(where, law, channels)
+  mask_laws.check_groups(where, law, channels)
   return math.comb(law.m, law.n)**(features // law.m)
 
 
@@ -102,7 +94,7 @@ def enumerate_columns(where: str, law: mask_laws.MaskLaw, keep_prob: float,
     columns = _subsets(features,
                        mask_laws.fan_in_kept(where, keep_prob, features))
     return columns, np.full(len(columns), 1. / len(columns))
-  _check_groups(where, law, channels)
+  mask_laws.check_groups(where, law, channels)
   groups = channels // law.m
   choices = _subsets(law.m, law.n)  # One group's columns.
   picks = np.array(list(itertools.product(range(len(choices)),
@@ -120,10 +112,9 @@ def sample_columns(where: str, law: mask_laws.MaskLaw, keep_prob: float,
 
   Drawn by `mask_laws.draw` as the weight of `samples` units (HWIO-like
   `(taps, channels, samples)`), so each column follows the law exactly;
-  `'exact'` is drawn as its limit, `'bernoulli'`.
+  `'exact'` is drawn as its limit, `'bernoulli'`; `draw` refuses what
+  `count` would.
   """
-  if law == 'fan_in' or isinstance(law, mask_laws.NByM):
-    count(where, law, keep_prob, channels, taps)  # Refuses what draw would.
   law = 'bernoulli' if law == 'exact' else law
   kept = mask_laws.draw(where, law, key, (taps, channels, samples),
                         keep_prob, in_axis=1, out_axis=2)

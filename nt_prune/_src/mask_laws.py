@@ -136,6 +136,14 @@ def fan_in_kept(where: str, keep_prob: float, fan_in: int) -> int:
   return k
 
 
+def check_groups(where: str, law: NByM, channels: int) -> None:
+  """Refuses `NByM(n, m)` where `m` does not divide the input channels."""
+  if channels % law.m:
+    validation.refuse(ValueError, where, 'mask', law,
+                      f'NByM(n, m) with m dividing the {channels} input '
+                      f'channels')
+
+
 # Folded into the weight's `rng` to draw the mask, so that the weights are
 # exactly those the dense layer draws from the same `rng` (stax and flax).
 MASK_SALT = 0x5052554E  # 'PRUN'
@@ -178,10 +186,7 @@ def draw(where: str, law: MaskLaw, rng: jax.Array, shape: Sequence[int],
     return jnp.moveaxis(kept.reshape(moved_shape), -1, out_axis)
   n, m = law
   channels = shape[in_axis]
-  if channels % m:
-    validation.refuse(ValueError, where, 'mask', law,
-                      f'NByM(n, m) with m dividing the {channels} input '
-                      f'channels')
+  check_groups(where, law, channels)
   # Groups of m consecutive input channels, each a column of length m.
   rest = tuple(d for a, d in enumerate(shape) if a != in_axis)
   kept = _first_k(rng, m, size // m, n)  # (m, groups * rest)
