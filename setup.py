@@ -87,14 +87,22 @@ OLDEST = ['jax==0.4.25', 'jaxlib==0.4.25', 'numpy>=1.26,<2']
 # (`nt.experimental`), where TensorFlow has wheels.
 TENSORFLOW = ['neural-tangents==0.6.5', 'tensorflow>=2.15', 'tf2jax>=0.3.5']
 
-# pytest-xdist: the README's test commands run the suite on two workers.
+# pytest-xdist: the test commands (README, CONTRIBUTING) run on two workers.
 TEST = [
     'pytest>=7', 'pytest-xdist>=3', 'scikit-learn>=1.3', 'matplotlib>=3.7'
 ]
 
+EXAMPLES = ['scikit-learn>=1.3', 'matplotlib>=3.7']
+
+# The API documentation (Sphinx, Markdown pages through MyST) and the
+# notebook, executed by `jupyter execute` (nbclient) in CI.
+DOCS = ['sphinx>=7', 'myst-parser>=2', 'nbclient>=0.7', 'nbformat>=5',
+        'ipykernel>=6'] + EXAMPLES
+
 EXTRAS_REQUIRE = {
     'test': TEST,
-    'examples': ['scikit-learn>=1.3', 'matplotlib>=3.7'],
+    'examples': EXAMPLES,
+    'docs': DOCS,
     'oldest': OLDEST,
     'tensorflow': TENSORFLOW,
 }
@@ -107,7 +115,19 @@ setuptools.setup(
     long_description=open(
         os.path.join(os.path.dirname(__file__), 'README.md')).read(),
     long_description_content_type='text/markdown',
+    author='The nt_prune Authors',
     license='Apache-2.0',
+    license_files=['LICENSE'],
+    keywords=('neural tangent kernel, NTK, NNGP, pruning, sparsity, '
+              'infinite width, jax, neural-tangents'),
+    # The project's own repository is not yet public: to be added with it.
+    project_urls={
+        'Paper (Yang & Wang, AISTATS 2023)':
+            'https://arxiv.org/abs/2203.14328',
+        'neural-tangents': 'https://github.com/google/neural-tangents',
+        'Paper authors\' code':
+            'https://github.com/VITA-Group/Random-Pruning-NTK',
+    },
     packages=setuptools.find_packages(exclude=('tests', 'examples',
                                                'benchmarks')),
     package_data={'nt_prune': ['_src/*.patch', f'_src/{_PTH}']},
@@ -116,10 +136,16 @@ setuptools.setup(
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
     classifiers=[
+        'Development Status :: 4 - Beta',
+        'Intended Audience :: Science/Research',
+        'Operating System :: POSIX :: Linux',
+        'Operating System :: MacOS',
+        'Programming Language :: Python :: 3',
         'Programming Language :: Python :: 3.10',
         'Programming Language :: Python :: 3.11',
         'Programming Language :: Python :: 3.12',
         'Programming Language :: Python :: 3.13',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
+        'Topic :: Scientific/Engineering :: Mathematics',
     ],
 )

@@ -17,7 +17,7 @@
 nt_prune runs neural-tangents 0.6.5 (NT's last release) with the upstream
 patch applied at import (`nt_patch.py`), which makes it work on every jax
 from 0.4.25 to the newest release tested, without TensorFlow. Measured in
-fresh environments (README, "Compatibility"):
+fresh environments (docs/compatibility.md):
 
 * jax 0.4.25 with numpy 2 imports, then fails at the first array (`Unable to
   avoid copy while creating an array as requested`);

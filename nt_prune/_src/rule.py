@@ -87,7 +87,7 @@ class PruningRule:
 
   @property
   def kept_gradient_factor(self) -> float:
-    """Factor on a kept weight's own gradient term: `forward_scale**2`."""
+    """Factor on a kept weight's own gradient term, `forward_scale**2`."""
     return 1. / self.keep_prob if self.rescale == 'forward' else 1.
 
   @property

@@ -210,7 +210,7 @@ def empirical_ntk_fn(
   weights are searched under a capacity below its size: jax refuses reverse
   mode through the guard's loop, whose trip count is dynamic. Forward mode
   (`jax.jvp`, `jax.jacfwd`) is refused by jax (the products are
-  `custom_vjp`s).
+  `custom_vjp` functions).
 
   Args:
     f: `apply_fn(params, x, **kwargs)`.
