@@ -26,7 +26,6 @@ writes them to `--out` as CSV with the machine and device.
   python benchmarks/before_after.py --before 4fd5fe8 [--quick]
 """
 
-import csv
 import importlib.util
 import os
 import subprocess
@@ -88,10 +87,8 @@ def main(argv):
           f'before {row["before"]:.4f} s, after {row["after"]:.4f} s, '
           f'after / before {row["after_over_before"]:.3f}')
     rows.append(row)
-    with open(_CSV.value, 'w', newline='') as f:
-      writer = csv.DictWriter(f, list(rows[0]))
-      writer.writeheader()
-      writer.writerows(rows)
+    empirical_ntk.networks.write_csv(rows, os.path.dirname(_CSV.value),
+                                     os.path.basename(_CSV.value))
   worst = max(rows, key=lambda r: r['after_over_before'])
   print(f'Wrote {_CSV.value}; the largest after / before: '
         f'{worst["after_over_before"]:.3f} ({worst["arch"]} '

@@ -142,8 +142,12 @@ def digits(n_train: int, n_test: int):
 
 
 def write_csv(rows: Sequence[dict[str, Any]], out_dir: str, name: str) -> str:
-  """Writes `rows` (dicts with the same keys) to `out_dir/name`; its path."""
-  os.makedirs(out_dir, exist_ok=True)
+  """Writes `rows` (dicts with the same keys) to `out_dir/name`; its path.
+
+  `out_dir` may be `''` (the current directory), as `os.path.dirname` gives
+  for a bare file name.
+  """
+  os.makedirs(out_dir or '.', exist_ok=True)
   path = os.path.join(out_dir, name)
   with open(path, 'w', newline='') as f:
     writer = csv.DictWriter(f, list(rows[0]))
